@@ -1,0 +1,158 @@
+// `averted`: the command-line program. Exit codes (also in docs/cli.md):
+//   0 success; 1 the run failed (I/O, internal error); 2 bad command line;
+//   3 a scenario file is invalid (every error is printed, nothing is written).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "core/version.hpp"
+#include "model/parameters.hpp"
+#include "run/ensemble.hpp"
+#include "scenario/schema.hpp"
+
+namespace {
+
+using namespace averted;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitScenarioInvalid = 3;
+
+// Loads every file, collecting the errors of all of them before giving up.
+bool load_all(const std::vector<std::string>& files, std::vector<Scenario>& out) {
+  bool ok = true;
+  for (const auto& f : files) {
+    try {
+      out.push_back(load_scenario(f, standard_parameters()));
+    } catch (const ScenarioErrors& e) {
+      std::cerr << e.what() << "\n";
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// Progress on stderr, only once a run has lasted a couple of seconds.
+class ProgressPrinter {
+ public:
+  void operator()(const RunProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed < 2.0 || std::chrono::duration<double>(now - last_).count() < (tty_ ? 0.5 : 10.0)) {
+      if (!(p.step == p.steps && shown_)) return;
+    }
+    last_ = now;
+    shown_ = true;
+    const double done = ((p.run - 1) + static_cast<double>(p.step) / p.steps) / p.runs;
+    const double eta = done > 0 ? elapsed / done - elapsed : 0.0;
+    std::fprintf(stderr, "%s[run %u/%u] %s, replicate %u: year %d  %3.0f%% of all runs, about %.0f s left%s",
+                 tty_ ? "\r" : "", p.run, p.runs, p.scenario.c_str(), p.replicate + 1, p.calendar_year,
+                 100.0 * done, eta, tty_ ? "   " : "\n");
+    if (tty_ && p.run == p.runs && p.step == p.steps) std::fputc('\n', stderr);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+  bool tty_ = isatty(STDERR_FILENO) != 0;
+  bool shown_ = false;
+};
+
+std::string joined_command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"averted: forecasts of deaths averted by drug-treatment commissioning choices in England"};
+  app.set_version_flag("--version", std::string(code_version()));
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 success, 1 run failed, 2 bad command line, 3 invalid scenario file.");
+
+  // --- run ---
+  auto* run = app.add_subcommand("run", "Run one or more scenarios on one grid and write an HDF5 results file.");
+  std::vector<std::string> run_files;
+  std::string output;
+  int threads = 0;
+  std::uint32_t replicates = 0, seed = 0;
+  bool dry_run = false, quiet = false, check = false;
+  run->add_option("scenarios", run_files, "Scenario files; the first is the comparator")->required()->check(CLI::ExistingFile);
+  run->add_option("-o,--output", output, "Results file (default: results/<first scenario>.h5)");
+  run->add_option("-t,--threads", threads, "Threads (default: all cores); results do not depend on it")->check(CLI::NonNegativeNumber);
+  run->add_option("-r,--replicates", replicates, "Replicates per scenario (default: run.replicates of the first scenario)")->check(CLI::Range(1u, 65535u));
+  run->add_option("--seed", seed, "Master seed (default: run.seed of the first scenario)");
+  run->add_flag("--dry-run", dry_run, "Validate, print the order of work and stop");
+  run->add_flag("-q,--quiet", quiet, "No progress on stderr");
+  run->add_flag("--check-invariants", check, "Check the kernel's invariants on every event (slower)");
+
+  // --- validate ---
+  auto* validate = app.add_subcommand("validate", "Check scenario files and print every error found.");
+  std::vector<std::string> validate_files;
+  validate->add_option("scenarios", validate_files, "Scenario files")->required();
+
+  // --- params ---
+  auto* params = app.add_subcommand("params", "List every scenario parameter with unit, range, default and source.");
+  std::string format = "text", params_scenario;
+  params->add_option("--format", format, "text, markdown, yaml (a complete scenario of defaults) or schema (JSON Schema)")
+      ->check(CLI::IsMember({"text", "markdown", "yaml", "schema"}));
+  params->add_option("--scenario", params_scenario, "Show this scenario's values and where each came from")->check(CLI::ExistingFile);
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const ParamTable& table = standard_parameters();
+    if (*validate) {
+      std::vector<Scenario> scenarios;
+      if (!load_all(validate_files, scenarios)) return kExitScenarioInvalid;
+      for (const auto& f : validate_files) std::cout << f << ": valid\n";
+      return 0;
+    }
+    if (*params) {
+      if (format == "schema") {
+        std::cout << json_schema(table) << "\n";
+      } else if (format == "yaml") {
+        std::cout << defaults_yaml(table);
+      } else {
+        std::vector<Scenario> s;
+        if (!params_scenario.empty() && !load_all({params_scenario}, s)) return kExitScenarioInvalid;
+        std::cout << params_listing(table, s.empty() ? nullptr : &s.front(), format == "markdown");
+      }
+      return 0;
+    }
+    // run
+    EnsembleRequest req;
+    if (!load_all(run_files, req.scenarios)) return kExitScenarioInvalid;
+    const Scenario& first = req.scenarios.front();
+    req.master_seed = seed ? seed : static_cast<std::uint32_t>(first.integer("run.seed"));
+    req.replicates = replicates ? replicates : static_cast<std::uint32_t>(first.integer("run.replicates"));
+    req.threads = threads;
+    req.check_invariants = check;
+    req.command_line = joined_command_line(argc, argv);
+    req.output = output.empty() ? std::filesystem::path("results") /
+                                      (std::filesystem::path(run_files.front()).stem().string() + ".h5")
+                                : std::filesystem::path(output);
+    if (dry_run) {
+      std::cout << describe_plan(req);
+      return 0;
+    }
+    if (!req.output.parent_path().empty()) std::filesystem::create_directories(req.output.parent_path());
+    ProgressPrinter printer;
+    std::function<void(const RunProgress&)> progress;
+    if (!quiet) progress = std::ref(printer);
+    const EnsembleSummary summary = run_ensemble(req, progress);
+    std::uint64_t person_steps = 0;
+    for (const auto& r : summary.runs) person_steps += r.person_steps;
+    std::cerr << fmt::format("{} run(s) in {:.1f} s ({:.0f} million person-weeks per second); results in {}\n",
+                             summary.runs.size(), summary.seconds, person_steps / summary.seconds / 1e6,
+                             req.output.string());
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "averted: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}

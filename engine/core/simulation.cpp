@@ -1,0 +1,177 @@
+#include "core/simulation.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <optional>
+
+namespace averted {
+namespace {
+
+// Decision id of the kernel's own draw: the time and kind of a person's next event.
+constexpr Decision kNextEventDecision{1};
+
+// People are handed to threads in blocks of this many. Any value gives the same
+// results; this one keeps per-block overhead small and load balanced (bench/).
+constexpr PersonId kGrain = 4096;
+
+float later_than(double wanted, float current) {
+  // Stored times are float: never let rounding put the next time at or before now.
+  const float f = static_cast<float>(wanted);
+  return f > current ? f : std::nextafter(current, kNever);
+}
+
+struct PersonLoop {
+  Model& model;
+  Population& pop;
+  const RandomStreams& random;
+  const std::vector<bool>& absorbing;
+  std::size_t n_events;
+  bool check;
+
+  // Processes every event of person i that falls before t_end, in time order.
+  // Returns (events applied, redraws).
+  std::pair<std::uint64_t, std::uint64_t> person(PersonId i, std::uint32_t step, double t_end,
+                                                 Tally& tally) const {
+    std::uint64_t events = 0, redraws = 0;
+    PersonContext ctx{pop, random, tally, step};
+    Hazards h;
+    std::uint32_t sub = 0;  // sub-index of the kernel's draws for this person this step
+    while (pop.next_time[i] < t_end) {
+      const float now_f = pop.next_time[i];
+      const double now = now_f;
+      const EventId e = pop.next_event[i];
+      if (e != kRedraw) {
+        model.apply(ctx, i, e, now);
+        ++events;
+        if (absorbing[pop.state[i]]) {
+          pop.next_time[i] = kNever;
+          break;
+        }
+      } else {
+        ++redraws;
+      }
+      model.hazards(pop, i, now, h);
+      if (check && !(h.until > now)) {
+        throw InvariantViolation("hazards valid until " + std::to_string(h.until) +
+                                 ", not after now (" + std::to_string(now) + ")");
+      }
+      double total = 0.0;
+      for (std::size_t k = 0; k < n_events; ++k) total += h.rate[k];
+      const Uniforms4 u = random.uniforms(kNextEventDecision, i, step, sub++);
+      const double wait = exponential_time(u[0], total);
+      if (now + wait < h.until) {
+        // Which event: the one whose share of the total hazard contains u[1].
+        double target = u[1] * total, acc = 0.0;
+        std::size_t k = 0;
+        for (; k + 1 < n_events; ++k) {
+          acc += h.rate[k];
+          if (target < acc && h.rate[k] > 0.0) break;
+        }
+        while (h.rate[k] <= 0.0) --k;  // rounding at the top end: last positive rate
+        pop.next_time[i] = later_than(now + wait, now_f);
+        pop.next_event[i] = static_cast<EventId>(k);
+      } else {
+        pop.next_time[i] = later_than(h.until, now_f);
+        pop.next_event[i] = kRedraw;
+      }
+      if (check && pop.next_time[i] <= now_f) throw InvariantViolation("time ran backwards");
+    }
+    return {events, redraws};
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> step_plan(const Model& model) {
+  std::vector<std::string> plan = {
+      "census (parallel over people; only at the start of an output period)",
+  };
+  for (auto& line : model.step_plan()) plan.push_back(line);
+  return plan;
+}
+
+RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* stats) {
+  std::optional<tbb::global_control> limit;
+  if (settings.threads > 0) {
+    limit.emplace(tbb::global_control::max_allowed_parallelism,
+                  static_cast<std::size_t>(settings.threads));
+  }
+  const auto& tables = model.outputs();
+  const std::size_t n_events = model.events().size();
+  if (n_events == 0 || n_events > static_cast<std::size_t>(Hazards::kMaxEvents)) {
+    throw std::logic_error("a model must declare between 1 and 64 events");
+  }
+  std::vector<bool> absorbing;
+  for (const auto& s : model.states()) absorbing.push_back(s.absorbing);
+
+  DecisionRegistry decisions;
+  decisions.add({kNextEventDecision, "kernel.next_event", "time and kind of a person's next event"});
+  model.declare_decisions(decisions);
+  decisions.check_unique();
+
+  const RandomStreams random(settings.key);
+  Population pop;
+  model.add_columns(pop);
+  Tally main_tally(tables);
+  tbb::enumerable_thread_specific<Tally> thread_tallies([&] { return Tally(tables); });
+
+  const Clock& clock = settings.clock;
+  StepContext start{pop, random, main_tally, clock, 0};
+  model.initialise(start);
+
+  const PersonLoop loop{model, pop, random, absorbing, n_events, settings.check_invariants};
+  RunStats local;
+  const auto t_start = std::chrono::steady_clock::now();
+  const std::uint32_t steps = clock.steps();
+  for (std::uint32_t step = 0; step < steps; ++step) {
+    StepContext sctx{pop, random, main_tally, clock, step};
+    if (model.is_period_start(step)) {
+      const std::uint32_t period = model.period_of_step(step);
+      tbb::parallel_for(tbb::blocked_range<PersonId>(0, pop.size(), kGrain), [&](const auto& r) {
+        Tally& tally = thread_tallies.local();
+        for (PersonId i = r.begin(); i != r.end(); ++i) model.census(pop, i, period, tally);
+      });
+    }
+    model.begin_step(sctx);
+    const PersonId n = pop.size();
+    const double t_end = clock.time_of_step(step + 1);
+    struct Counts {
+      std::uint64_t events = 0, redraws = 0, alive = 0;
+    };
+    tbb::enumerable_thread_specific<Counts> counts;
+    tbb::parallel_for(tbb::blocked_range<PersonId>(0, n, kGrain), [&](const auto& r) {
+      Tally& tally = thread_tallies.local();
+      Counts& c = counts.local();
+      const float* next = pop.next_time.data();
+      const StateId* state = pop.state.data();
+      for (PersonId i = r.begin(); i != r.end(); ++i) {
+        c.alive += !absorbing[state[i]];
+        if (next[i] < t_end) {
+          auto [e, d] = loop.person(i, step, t_end, tally);
+          c.events += e;
+          c.redraws += d;
+        }
+      }
+    });
+    for (const auto& c : counts) {
+      local.events += c.events;
+      local.redraws += c.redraws;
+      local.person_steps += c.alive;
+    }
+    model.end_step(sctx);
+    if (settings.progress) settings.progress(step + 1, steps);
+  }
+  local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  local.people = pop.size();
+  for (const auto& t : thread_tallies) main_tally.merge(t);
+  if (stats) *stats = local;
+  return main_tally.to_outputs(tables);
+}
+
+}  // namespace averted

@@ -1,0 +1,310 @@
+#include "model/parameters.hpp"
+
+#include <utility>
+
+namespace averted {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+ParamSpec real(std::string path, double value, std::string unit, double lo, double hi,
+               std::string description, std::string source) {
+  ParamSpec s;
+  s.path = std::move(path);
+  s.type = ParamType::Real;
+  s.default_value = value;
+  s.unit = std::move(unit);
+  s.min = lo;
+  s.max = hi;
+  s.description = std::move(description);
+  s.source = std::move(source);
+  return s;
+}
+
+ParamSpec rate(std::string path, double value, std::string description, std::string source) {
+  return real(std::move(path), value, "per person-year", 0.0, 1000.0, std::move(description),
+              std::move(source));
+}
+
+ParamSpec multiplier(std::string path, double value, std::string description, std::string source) {
+  return real(std::move(path), value, "rate ratio", 0.0, 1000.0, std::move(description),
+              std::move(source));
+}
+
+ParamSpec probability(std::string path, double value, std::string description, std::string source) {
+  return real(std::move(path), value, "probability", 0.0, 1.0, std::move(description),
+              std::move(source));
+}
+
+ParamSpec integer(std::string path, std::int64_t value, std::string unit, double lo, double hi,
+                  std::string description, std::string source) {
+  ParamSpec s;
+  s.path = std::move(path);
+  s.type = ParamType::Integer;
+  s.default_value = value;
+  s.unit = std::move(unit);
+  s.min = lo;
+  s.max = hi;
+  s.description = std::move(description);
+  s.source = std::move(source);
+  return s;
+}
+
+ParamSpec series(std::string path, Series value, std::string unit, double lo, double hi,
+                 std::string key_unit, double key_lo, double key_hi, std::string description,
+                 std::string source) {
+  ParamSpec s;
+  s.path = std::move(path);
+  s.type = ParamType::Series;
+  s.interp = value.interp;
+  s.default_value = std::move(value);
+  s.unit = std::move(unit);
+  s.min = lo;
+  s.max = hi;
+  s.key_unit = std::move(key_unit);
+  s.key_min = key_lo;
+  s.key_max = key_hi;
+  s.description = std::move(description);
+  s.source = std::move(source);
+  return s;
+}
+
+Series by_age(std::vector<double> values) {
+  // Lewer et al. 2022 publish modelled rates at these ages.
+  return Series{Series::Interp::Linear, {20, 25, 30, 35, 40, 45, 50, 55, 60, 64}, std::move(values)};
+}
+
+}  // namespace
+
+void declare_run_parameters(ParamTable& t) {
+  ParamSpec name;
+  name.path = "scenario.name";
+  name.type = ParamType::Text;
+  name.default_value = std::string("unnamed scenario");
+  name.description = "Short name shown in results and reports.";
+  name.source = "set by the scenario author";
+  t.add(name);
+  ParamSpec desc = name;
+  desc.path = "scenario.description";
+  desc.default_value = std::string("");
+  desc.description = "What this scenario changes and why, in a sentence or two.";
+  t.add(desc);
+
+  t.add(integer("run.start_year", 1980, "calendar year", 1950, 2100,
+                "First simulated year (1 January). Early enough that the cohort alive in 1993 "
+                "is built by the simulation itself, from new initiates.",
+                "design choice: new-initiate series starts in 1980 (new_injectors_per_year)"));
+  t.add(integer("run.end_year", 2031, "calendar year", 1951, 2200,
+                "The run ends on 1 January of this year.", "design choice"));
+  t.add(integer("run.steps_per_year", 52, "steps", 1, 365,
+                "Steps per year. Events happen in continuous time; the step only sets how often "
+                "people compete for shared services and how finely weekly outputs are cut.",
+                "design choice (docs/kernel.md: step-size tolerance)"));
+  t.add(integer("run.seed", 20260401, "", 0, 4294967295.0,
+                "Master seed of the counter-based random numbers. Same seed, same results.",
+                "design choice"));
+  t.add(integer("run.replicates", 1, "runs", 1, 65535,
+                "Stochastic replicates per scenario (each uses its own random numbers).",
+                "design choice"));
+  t.add(real("run.population_scale", 1.0, "fraction of England", 1e-4, 10.0,
+             "Simulate this fraction of England's population (0.1 = one person stands for ten). "
+             "Counts in results are simulated people; divide by the scale for England.",
+             "design choice"));
+  ParamSpec weekly;
+  weekly.path = "output.weekly";
+  weekly.type = ParamType::Boolean;
+  weekly.default_value = false;
+  weekly.description = "Also cut outputs by week (larger files) instead of by year only.";
+  weekly.source = "design choice";
+  t.add(weekly);
+}
+
+void declare_england_parameters(ParamTable& t) {
+  // --- who enters and leaves the population ---
+  t.add(real("population.initial_size", 60000, "people", 0, 1e7,
+             "People using heroin at the start year (1980), before scaling.",
+               "assumption: about 11 years of new injectors at the 1980 rate (new_injectors_per_year "
+               "1980 = 5,470) still using; calibrated in the calibration issue"));
+  t.add(series("population.new_injectors",
+               Series{Series::Interp::Linear, {1980, 1998, 2019}, {5470, 10270, 2420}},
+               "people starting per year", 0, 1e6, "calendar year", 1900, 2200,
+               "New people starting to inject heroin each year in England (linear between the "
+               "published points; the last value holds after 2019).",
+               "evidence.csv new_injectors_per_year (Lewer et al. 2022, Addiction)"));
+  t.add(multiplier("population.initiates_per_injector", 2.0,
+                   "People who start dependent heroin use per person who starts injecting (many "
+                   "never inject).",
+                   "assumption: opiate users 7.32 per 1,000 (ocu_prevalence, Hay 2014) against "
+                   "87,302 injectors (ocu_injectors 2011/12) gives a stock ratio of about 2.9; the "
+                   "flow ratio is lower because injectors are over-represented among new users"));
+  t.add(series("population.initiation_age",
+               Series{Series::Interp::Linear, {1990, 2019}, {22, 33}}, "years", 12, 70,
+               "calendar year", 1900, 2200, "Median age at starting heroin use, by year.",
+               "Lewer et al. 2022 (Addiction): median age at first injection 22 (1990) to 33 "
+               "(2019), EVIDENCE.md section 2"));
+  t.add(real("population.initiation_age_sd", 6.0, "years", 0.0, 30.0,
+             "Spread (standard deviation) of the age at starting use around the median.",
+             "assumption: interquartile range of current injectors' age is about 8-10 years "
+             "(uam_median_age_current_injectors lower/upper)"));
+  t.add(probability("population.share_male", 0.75, "Share of people who use heroin who are men.",
+                    "OHID/UKHSA 2023: three-quarters of opiate/crack users are men (EVIDENCE.md "
+                    "section 2, 2018/19)"));
+  t.add(probability("population.share_injecting", 0.4,
+                    "Share of people starting heroin use who inject.",
+                    "assumption: 87,302 injectors among about 256,000 opiate users in 2011/12 "
+                    "(ocu_injectors, ocu_prevalence) is 34%; new users inject somewhat more"));
+  t.add(rate("population.cessation_rate", 0.03,
+             "Rate at which people using heroin outside treatment stop for good.",
+             "assumption pending calibration: long-term cohort studies report 2-5% a year"));
+  t.add(rate("population.emigration_rate", 0.005, "Rate of leaving England.",
+             "assumption: small; not separately identified in the evidence"));
+
+  // --- deaths: Lewer et al. 2022, per 100,000 person-years by single year of age ---
+  t.add(series("mortality.drug_poisoning", by_age({271.1, 348.3, 422.1, 482.5, 520.2, 529.0, 507.4, 459.1, 391.7, 330.8}),
+               "deaths per 100,000 person-years", 0, 1e5, "age", 0, 120,
+               "Drug-poisoning death rate by age in the English opioid cohort (all pathway "
+               "states mixed); the model rescales it to people not in contact with services.",
+               "evidence.csv lewer2022_modelled_rate_drd_age_* (Lewer et al. 2022, Lancet Public Health)"));
+  t.add(series("mortality.liver", by_age({8.4, 20.6, 44.6, 85.3, 143.8, 214.0, 280.7, 324.7, 331.2, 307.4}),
+               "deaths per 100,000 person-years", 0, 1e5, "age", 0, 120,
+               "Liver-disease death rate by age.", "evidence.csv lewer2022_modelled_rate_liver_age_*"));
+  t.add(series("mortality.copd", by_age({0.3, 1.1, 3.3, 9.6, 25.3, 60.6, 132.4, 264.1, 480.6, 726.1}),
+               "deaths per 100,000 person-years", 0, 1e5, "age", 0, 120,
+               "COPD death rate by age.", "evidence.csv lewer2022_modelled_rate_copd_age_*"));
+  t.add(series("mortality.external", by_age({120.0, 132.3, 141.8, 147.9, 150.0, 147.9, 141.9, 132.3, 120.1, 108.9}),
+               "deaths per 100,000 person-years", 0, 1e5, "age", 0, 120,
+               "External-cause (injury) death rate by age; a share of it is suicide.",
+               "evidence.csv lewer2022_modelled_rate_external_age_*"));
+  t.add(series("mortality.all_cause", by_age({452.4, 582.3, 753.3, 979.6, 1280.7, 1683.1, 2223.5, 2952.9, 3942.1, 4986.0}),
+               "deaths per 100,000 person-years", 0, 1e5, "age", 0, 120,
+               "All-cause death rate by age; 'other' deaths are all causes less the four above.",
+               "evidence.csv lewer2022_modelled_rate_all_cause_age_*"));
+  t.add(probability("mortality.suicide_share_of_external", 0.42,
+                    "Share of external-cause deaths that are suicides.",
+                    "derived: suicide is 4.9% of cohort deaths (Lewer 2022, EVIDENCE.md section 4); "
+                    "external causes are about 11.6% of the modelled all-cause rate at ages 35-45"));
+
+  // --- overdose ---
+  t.add(probability("overdose.fatality", 1.0 / 15.0,
+                    "Share of overdoses that are fatal when no naloxone is used.",
+                    "us_fatal_to_nonfatal_overdose_ratio: about 1 fatal per 15 non-fatal (Casillas "
+                    "2024); Jones 2022: ED presentations about 14 times fatal overdoses"));
+  t.add(multiplier("overdose.cohort_mean_multiplier", 0.85,
+                   "Average overdose multiplier of the Lewer 2022 cohort relative to people not in "
+                   "contact with services; the age curve is divided by it.",
+                   "derived: about half the GP-registered cohort in OST (ndtms vs prevalence) at "
+                   "rate ratio 1/1.73, plus risk windows; to be estimated by calibration"));
+  t.add(multiplier("overdose.rr_in_ost", 1.0 / 1.73,
+                   "Overdose rate in OST (after induction) relative to out of treatment.",
+                   "evidence.csv pierce2016_ahr_out_of_treatment = 1.73 (Pierce et al. 2016)"));
+  t.add(multiplier("overdose.rr_ost_first_4_weeks", 3.11,
+                   "Overdose rate in the first 4 weeks of OST relative to later in OST.",
+                   "Jones et al. 2022 (NSW): non-fatal overdose in the first 4 weeks of treatment, "
+                   "aIRR 3.11 (EVIDENCE.md section 4)"));
+  t.add(multiplier("overdose.rr_after_treatment_exit_4_weeks", 12.83,
+                   "Overdose rate in the 4 weeks after leaving OST, dose reduction or residential "
+                   "care, relative to being in OST.",
+                   "Jones et al. 2022: fatal overdose in the first 4 weeks after leaving treatment, "
+                   "aIRR 12.83 (EVIDENCE.md section 4)"));
+  t.add(multiplier("overdose.rr_dose_reduction", 1.28,
+                   "Overdose rate while tapering relative to stable OST.",
+                   "Agnoli et al. 2021 (corrected 2022): overdose aIRR 1.28 after tapering "
+                   "(chronic-pain patients; EVIDENCE.md section 7)"));
+  t.add(multiplier("overdose.rr_residential", 0.1,
+                   "Overdose rate in residential care relative to out of treatment.",
+                   "assumption: supervised setting; no English estimate found"));
+  t.add(multiplier("overdose.rr_recovery", 0.2,
+                   "Overdose rate in recovery (abstinent) relative to out of treatment.",
+                   "assumption: occasional lapses; no English estimate found"));
+  t.add(multiplier("overdose.rr_prison", 0.1,
+                   "Overdose rate in prison relative to out of treatment.",
+                   "assumption: ndtms_secure_deaths_in_treatment 38-54 deaths a year (all causes) "
+                   "among about 50,000 treated"));
+  t.add(multiplier("overdose.rr_release_weeks_1_2_vs_3_12", 7.5,
+                   "Overdose rate in weeks 1-2 after prison release relative to weeks 3-12.",
+                   "Merrall et al. 2010, UK: 7.5 (5.7-9.9) (EVIDENCE.md section 5)"));
+  t.add(multiplier("overdose.rr_release_weeks_3_4_vs_5_12", 1.7,
+                   "Overdose rate in weeks 3-4 after release relative to weeks 5-12.",
+                   "Merrall et al. 2010, pooled: 1.7 (1.3-2.2)"));
+  t.add(multiplier("overdose.rr_relapse_4_weeks", 12.83,
+                   "Overdose rate in the 4 weeks after relapse from recovery, relative to OST "
+                   "(lost tolerance).",
+                   "assumption: same as after leaving treatment (Jones et al. 2022)"));
+  t.add(multiplier("overdose.rr_injecting", 1.5,
+                   "Overdose rate of people who inject relative to those who do not.",
+                   "assumption: Pierce 2016 out-of-treatment aHR 2.27 for injectors against 1.73 "
+                   "overall (EVIDENCE.md section 4) suggests about 1.3-1.6"));
+
+  // --- care pathway rates (assumptions pending calibration unless cited) ---
+  t.add(rate("pathway.outreach_contact_rate", 0.3,
+             "Rate at which people not in contact are reached by outreach or needle exchange.",
+             "assumption pending calibration"));
+  t.add(rate("pathway.lose_contact_rate", 0.5,
+             "Rate at which people in harm-reduction contact drift out of contact.",
+             "assumption pending calibration"));
+  t.add(rate("pathway.self_referral_rate", 0.2,
+             "Rate of starting OST from no contact with services.",
+             "assumption pending calibration to ndtms_adults_in_treatment_opiate_group"));
+  t.add(rate("pathway.referral_rate_from_outreach", 0.6,
+             "Rate of starting OST from harm-reduction contact.",
+             "assumption pending calibration"));
+  t.add(rate("pathway.ost_dropout_rate", 0.25,
+             "Rate of unplanned exit from OST.",
+             "assumption pending calibration: median OST episodes last about 2-3 years"));
+  t.add(rate("pathway.voluntary_reduction_rate", 0.08,
+             "Rate at which people in OST choose to taper.",
+             "assumption pending calibration to phof_successful_completion_opiate (6.6-8.6%)"));
+  t.add(rate("pathway.forced_reduction_rate", 0.0,
+             "Rate at which people in OST are put on a forced taper (time-limited prescribing, "
+             "target-driven discharge). A commissioning lever; zero means none.",
+             "lever: no English estimate of its current extent (EVIDENCE.md section 7)"));
+  t.add(rate("pathway.reduction_completion_rate", 1.0,
+             "Rate at which a taper ends in completion (abstinent).",
+             "assumption: tapers last about 6 months"));
+  t.add(rate("pathway.reduction_failure_rate", 1.0,
+             "Rate at which a taper ends in leaving treatment still using.",
+             "assumption: about half of tapers complete"));
+  t.add(multiplier("pathway.forced_reduction_failure_rr", 2.0,
+                   "Failure rate of forced tapers relative to chosen ones.",
+                   "assumption: no direct English evidence (EVIDENCE.md section 7)"));
+  t.add(rate("pathway.residential_entry_rate", 0.03, "Rate of moving from OST to residential care.",
+             "assumption pending calibration"));
+  t.add(rate("pathway.residential_completion_rate", 2.5,
+             "Rate of completing residential care (about 12 weeks, most complete).",
+             "assumption"));
+  t.add(rate("pathway.residential_dropout_rate", 1.5, "Rate of leaving residential care early.",
+             "assumption"));
+  t.add(rate("pathway.relapse_rate", 0.4, "Rate of relapse from recovery.",
+             "assumption pending calibration"));
+  t.add(rate("pathway.recovery_cessation_rate", 0.2,
+             "Rate at which people in recovery are counted as having stopped for good.",
+             "assumption: sustained abstinence beyond about 5 years"));
+  t.add(rate("prison.imprisonment_rate", 0.08,
+             "Rate of imprisonment of people using outside treatment.",
+             "assumption pending calibration to ndtms_secure_adults_in_treatment"));
+  t.add(multiplier("prison.rr_imprisonment_in_treatment", 0.5,
+                   "Imprisonment rate in treatment relative to out of treatment.",
+                   "assumption"));
+  t.add(rate("prison.release_rate", 3.0, "Rate of release (mean stay about 4 months).",
+             "assumption: MoJ releases of about 12,000-13,000 a quarter (moj_prison_releases_from_sentence_quarter) "
+             "against the prison population"));
+  t.add(series("prison.continuity_of_care",
+               Series{Series::Interp::Step, {1980, 2016, 2020, 2021, 2022, 2023, 2024},
+                      {0.303, 0.303, 0.345, 0.381, 0.37, 0.43, 0.53}},
+               "probability", 0, 1, "calendar year", 1900, 2200,
+               "Share of people released with a treatment need who start community OST within "
+               "3 weeks (held at the 2015/16 value before it was first measured).",
+               "evidence.csv continuity_of_care_prison_to_community_3wk (PHOF C20), by financial year"));
+}
+
+const ParamTable& standard_parameters() {
+  static const ParamTable table = [] {
+    ParamTable t;
+    declare_run_parameters(t);
+    declare_england_parameters(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace averted

@@ -1,0 +1,89 @@
+// The England model's care pathway: states, events, causes of death and the risk
+// windows that follow transitions. Numbering is part of the results layout.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace averted::england {
+
+enum State : std::uint8_t {
+  kNotInContact,   // using, no contact with services
+  kHarmReduction,  // using, in contact with outreach or needle exchange, not on OST
+  kWaiting,        // referred to treatment, no place yet (only when capacity binds)
+  kOst,            // opioid substitution treatment (the first 4 weeks are induction)
+  kDoseReduction,  // tapering on OST, chosen or forced
+  kResidential,    // inpatient detox or residential rehabilitation
+  kRecovery,       // completed treatment, abstinent
+  kPrison,
+  kDead,
+  kCeased,      // stopped using for good
+  kEmigrated,   // left England
+  kStateCount
+};
+
+enum Event : std::uint8_t {
+  kFatalOverdose,
+  kNonFatalOverdose,
+  kDeathLiver,
+  kDeathCopd,
+  kDeathSuicide,
+  kDeathOther,
+  kOutreachContact,   // not in contact -> harm reduction
+  kLoseContact,       // harm reduction -> not in contact
+  kStartOst,          // self-referral or referral by outreach -> OST
+  kOstDropout,        // unplanned exit from OST
+  kStartReduction,    // chosen taper
+  kForcedReduction,   // time-limited prescribing or target-driven discharge
+  kReductionComplete, // taper completed -> recovery (planned exit)
+  kReductionFailed,   // taper abandoned -> not in contact
+  kStartResidential,  // from OST
+  kResidentialComplete,
+  kResidentialDropout,
+  kRelapse,           // recovery -> not in contact
+  kImprisoned,
+  kReleased,
+  kCessation,
+  kEmigration,
+  kEventCount
+};
+
+enum Cause : std::uint8_t { kCauseDrug, kCauseLiver, kCauseCopd, kCauseSuicide, kCauseOther, kCauseCount };
+
+// Where a person was on the pathway, with the risk window they were in: the
+// "pathway" dimension of deaths. Windows take precedence over the state they are in.
+enum Pathway : std::uint8_t {
+  kPwNotInContact,
+  kPwHarmReduction,
+  kPwWaiting,
+  kPwOstFirst4Weeks,
+  kPwOst,
+  kPwDoseReduction,
+  kPwResidential,
+  kPwRecovery,
+  kPwPrison,
+  kPwLeftTreatment4Weeks,
+  kPwReleasedWeeks1to2,
+  kPwReleasedWeeks3to4,
+  kPwRelapsed4Weeks,
+  kPathwayCount
+};
+
+inline constexpr std::array<std::string_view, kStateCount> kStateNames = {
+    "not_in_contact", "harm_reduction", "waiting", "ost", "dose_reduction", "residential",
+    "recovery", "prison", "dead", "ceased", "emigrated"};
+inline constexpr std::array<std::string_view, kEventCount> kEventNames = {
+    "fatal_overdose", "nonfatal_overdose", "death_liver", "death_copd", "death_suicide",
+    "death_other", "outreach_contact", "lose_contact", "start_ost", "ost_dropout",
+    "start_reduction", "forced_reduction", "reduction_complete", "reduction_failed",
+    "start_residential", "residential_complete", "residential_dropout", "relapse",
+    "imprisoned", "released", "cessation", "emigration"};
+inline constexpr std::array<std::string_view, kCauseCount> kCauseNames = {
+    "drug_poisoning", "liver", "copd_respiratory", "suicide", "other"};
+inline constexpr std::array<std::string_view, kPathwayCount> kPathwayNames = {
+    "not_in_contact", "harm_reduction", "waiting", "ost_first_4_weeks", "ost",
+    "dose_reduction", "residential", "recovery", "prison", "left_treatment_last_4_weeks",
+    "released_weeks_1_2", "released_weeks_3_4", "relapsed_last_4_weeks"};
+
+}  // namespace averted::england
