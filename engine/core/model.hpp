@@ -32,7 +32,9 @@ struct EventSpec {
 // until `until` (a birthday, the end of a risk window, a policy date).
 struct Hazards {
   static constexpr int kMaxEvents = 64;
-  std::array<double, kMaxEvents> rate{};  // per year, indexed by EventId
+  // Per year, indexed by EventId. Left uninitialised (it is filled on the hot path):
+  // a model sets the rate of every event it declares, on every call.
+  std::array<double, kMaxEvents> rate;
   double until = 0.0;                      // years since start; > the evaluation time
 };
 

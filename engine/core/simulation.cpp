@@ -30,15 +30,16 @@ struct PersonLoop {
   Model& model;
   Population& pop;
   const RandomStreams& random;
-  const std::vector<bool>& absorbing;
+  const std::vector<std::uint8_t>& absorbing;
   std::size_t n_events;
   bool check;
 
+  struct Counts {
+    std::uint64_t events = 0, redraws = 0, exits = 0;
+  };
+
   // Processes every event of person i that falls before t_end, in time order.
-  // Returns (events applied, redraws).
-  std::pair<std::uint64_t, std::uint64_t> person(PersonId i, std::uint32_t step, double t_end,
-                                                 Tally& tally) const {
-    std::uint64_t events = 0, redraws = 0;
+  void person(PersonId i, std::uint32_t step, double t_end, Tally& tally, Counts& counts) const {
     PersonContext ctx{pop, random, tally, step};
     Hazards h;
     std::uint32_t sub = 0;  // sub-index of the kernel's draws for this person this step
@@ -48,13 +49,14 @@ struct PersonLoop {
       const EventId e = pop.next_event[i];
       if (e != kRedraw) {
         model.apply(ctx, i, e, now);
-        ++events;
+        ++counts.events;
         if (absorbing[pop.state[i]]) {
           pop.next_time[i] = kNever;
+          ++counts.exits;
           break;
         }
       } else {
-        ++redraws;
+        ++counts.redraws;
       }
       model.hazards(pop, i, now, h);
       if (check && !(h.until > now)) {
@@ -82,7 +84,6 @@ struct PersonLoop {
       }
       if (check && pop.next_time[i] <= now_f) throw InvariantViolation("time ran backwards");
     }
-    return {events, redraws};
   }
 };
 
@@ -107,8 +108,8 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   if (n_events == 0 || n_events > static_cast<std::size_t>(Hazards::kMaxEvents)) {
     throw std::logic_error("a model must declare between 1 and 64 events");
   }
-  std::vector<bool> absorbing;
-  for (const auto& s : model.states()) absorbing.push_back(s.absorbing);
+  std::vector<std::uint8_t> absorbing;
+  for (const auto& s : model.states()) absorbing.push_back(s.absorbing ? 1 : 0);
 
   DecisionRegistry decisions;
   decisions.add({kNextEventDecision, "kernel.next_event", "time and kind of a person's next event"});
@@ -129,6 +130,11 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   RunStats local;
   const auto t_start = std::chrono::steady_clock::now();
   const std::uint32_t steps = clock.steps();
+  std::uint64_t alive = 0;
+  PersonId people_before = 0;
+  for (PersonId i = 0; i < pop.size(); ++i) people_before += !absorbing[pop.state[i]];
+  alive = people_before;
+  people_before = pop.size();
   for (std::uint32_t step = 0; step < steps; ++step) {
     StepContext sctx{pop, random, main_tally, clock, step};
     if (model.is_period_start(step)) {
@@ -141,29 +147,30 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
     model.begin_step(sctx);
     const PersonId n = pop.size();
     const double t_end = clock.time_of_step(step + 1);
-    struct Counts {
-      std::uint64_t events = 0, redraws = 0, alive = 0;
-    };
-    tbb::enumerable_thread_specific<Counts> counts;
+    // The smallest float >= t_end: for any stored time x, x < t_end_f exactly when
+    // x < t_end, so the scan compares floats without converting each one.
+    float t_end_f = static_cast<float>(t_end);
+    if (t_end_f < t_end) t_end_f = std::nextafter(t_end_f, kNever);
+    // People alive this step: those alive at its start (entrants included). Kept as
+    // a running count so the scan reads nothing but the schedule column.
+    alive += n - people_before;
+    local.person_steps += alive;
+    tbb::enumerable_thread_specific<PersonLoop::Counts> counts;
     tbb::parallel_for(tbb::blocked_range<PersonId>(0, n, kGrain), [&](const auto& r) {
       Tally& tally = thread_tallies.local();
-      Counts& c = counts.local();
+      PersonLoop::Counts& c = counts.local();
       const float* next = pop.next_time.data();
-      const StateId* state = pop.state.data();
-      for (PersonId i = r.begin(); i != r.end(); ++i) {
-        c.alive += !absorbing[state[i]];
-        if (next[i] < t_end) {
-          auto [e, d] = loop.person(i, step, t_end, tally);
-          c.events += e;
-          c.redraws += d;
-        }
+      PersonId i = r.begin();
+      for (; i != r.end(); ++i) {
+        if (next[i] < t_end_f) loop.person(i, step, t_end, tally, c);
       }
     });
     for (const auto& c : counts) {
       local.events += c.events;
       local.redraws += c.redraws;
-      local.person_steps += c.alive;
+      alive -= c.exits;
     }
+    people_before = n;
     model.end_step(sctx);
     if (settings.progress) settings.progress(step + 1, steps);
   }

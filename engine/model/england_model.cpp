@@ -10,7 +10,6 @@ namespace averted::england {
 namespace {
 
 constexpr double kWeek = 1.0 / 52.0;  // a model week: 1/52 of a year
-constexpr float kNoTime = -1e9f;     // "never happened" for last_exit / last_release
 
 // Random decisions of this model (the kernel uses id 1). Never renumber.
 constexpr Decision kInitialPerson{10};
@@ -171,20 +170,14 @@ std::vector<std::string> EnglandModel::step_plan() const {
 }
 
 void EnglandModel::add_columns(Population& pop) {
-  birth_ = pop.add_column<float>("birth_time", 0.0f);
-  last_exit_ = pop.add_column<float>("last_treatment_exit", kNoTime);
-  last_release_ = pop.add_column<float>("last_release", kNoTime);
-  sex_ = pop.add_column<std::uint8_t>("sex", 0);
-  injecting_ = pop.add_column<std::uint8_t>("injecting", 0);
-  prev_state_ = pop.add_column<std::uint8_t>("previous_state", kNotInContact);
-  forced_ = pop.add_column<std::uint8_t>("forced_reduction", 0);
+  person_ = pop.add_column<PersonRecord>("england.person", PersonRecord{0.0f, kNoTime, kNoTime, 0, 0, kNotInContact, 0});
 }
 
 void EnglandModel::add_person(Population& pop, PersonId i, double entry_time, double age,
                               const Uniforms4& u) const {
-  pop.data(birth_)[i] = static_cast<float>(entry_time - age);
-  pop.data(sex_)[i] = u[2] < p_.share_male ? 0 : 1;
-  pop.data(injecting_)[i] = u[3] < p_.share_injecting ? 1 : 0;
+  pop.data(person_)[i].birth = static_cast<float>(entry_time - age);
+  pop.data(person_)[i].sex = u[2] < p_.share_male ? 0 : 1;
+  pop.data(person_)[i].injecting = u[3] < p_.share_injecting ? 1 : 0;
 }
 
 void EnglandModel::initialise(StepContext& ctx) {
@@ -247,7 +240,7 @@ bool EnglandModel::is_period_start(std::uint32_t step) const {
 
 void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards& h) const {
   const auto s = static_cast<State>(pop.state[i]);
-  const double birth = pop.data(birth_)[i];
+  const double birth = pop.data(person_)[i].birth;
   const int age = std::clamp(static_cast<int>(std::floor(t - birth)), 0, Parameters::kMaxAge);
   double until = birth + age + 1.0;  // next birthday: age-specific rates change
   auto window = [&](double start, double length) {
@@ -260,18 +253,18 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
   };
 
   auto& r = h.rate;
-  r.fill(0.0);
+  std::fill_n(r.begin(), kEventCount, 0.0);  // only this model's events are read
   // Overdose: reference rate by age, times the state's or risk window's multiplier.
-  double od = p_.overdose[age] * (pop.data(injecting_)[i] ? p_.rr_injecting : 1.0);
+  double od = p_.overdose[age] * (pop.data(person_)[i].injecting ? p_.rr_injecting : 1.0);
   const double since = pop.state_since[i];
   const bool community = s != kPrison;
   switch (s) {
     case kNotInContact:
     case kHarmReduction:
     case kWaiting:
-      if (window(pop.data(last_exit_)[i], 4 * kWeek)) {
+      if (window(pop.data(person_)[i].last_exit, 4 * kWeek)) {
         od *= p_.rr_ost * p_.rr_after_exit;
-      } else if (s == kNotInContact && pop.data(prev_state_)[i] == kRecovery && window(since, 4 * kWeek)) {
+      } else if (s == kNotInContact && pop.data(person_)[i].prev_state == kRecovery && window(since, 4 * kWeek)) {
         od *= p_.rr_ost * p_.rr_relapse;
       }
       r[kImprisoned] = p_.imprisonment;
@@ -295,7 +288,7 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     case kDoseReduction:
       od *= p_.rr_ost * p_.rr_reduction;
       r[kReductionComplete] = p_.reduction_complete;
-      r[kReductionFailed] = p_.reduction_failed * (pop.data(forced_)[i] ? p_.forced_failure_rr : 1.0);
+      r[kReductionFailed] = p_.reduction_failed * (pop.data(person_)[i].forced ? p_.forced_failure_rr : 1.0);
       r[kImprisoned] = p_.imprisonment * p_.imprisonment_rr_treated;
       break;
     case kResidential:
@@ -316,7 +309,7 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
       break;
   }
   if (community) {
-    const double released = pop.data(last_release_)[i];
+    const double released = pop.data(person_)[i].last_release;
     if (window(released, 2 * kWeek)) {
       od *= p_.rr_release_w12;
     } else if (window(released + 2 * kWeek, 2 * kWeek)) {
@@ -336,7 +329,7 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
 Pathway EnglandModel::pathway(const Population& pop, PersonId i, double t) const {
   const auto s = static_cast<State>(pop.state[i]);
   if (s != kPrison) {
-    const double released = pop.data(last_release_)[i];
+    const double released = pop.data(person_)[i].last_release;
     if (t >= released && t < released + 2 * kWeek) return kPwReleasedWeeks1to2;
     if (t >= released && t < released + 4 * kWeek) return kPwReleasedWeeks3to4;
   }
@@ -345,9 +338,9 @@ Pathway EnglandModel::pathway(const Population& pop, PersonId i, double t) const
     case kNotInContact:
     case kHarmReduction:
     case kWaiting: {
-      const double exit = pop.data(last_exit_)[i];
+      const double exit = pop.data(person_)[i].last_exit;
       if (t >= exit && t < exit + 4 * kWeek) return kPwLeftTreatment4Weeks;
-      if (s == kNotInContact && pop.data(prev_state_)[i] == kRecovery && since < 4 * kWeek) {
+      if (s == kNotInContact && pop.data(person_)[i].prev_state == kRecovery && since < 4 * kWeek) {
         return kPwRelapsed4Weeks;
       }
       return s == kNotInContact ? kPwNotInContact : s == kHarmReduction ? kPwHarmReduction : kPwWaiting;
@@ -368,7 +361,7 @@ void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) cons
   const double scale = outputs_[kPersonYears].fixed_point_scale;
   ctx.tally.add_amount(kPersonYears, period * kStateCount + from, -rest, scale);
   if (!states_[to].absorbing) ctx.tally.add_amount(kPersonYears, period * kStateCount + to, rest, scale);
-  pop.data(prev_state_)[i] = from;
+  pop.data(person_)[i].prev_state = from;
   pop.state[i] = to;
   pop.state_since[i] = static_cast<float>(t);
 }
@@ -377,9 +370,9 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
   auto& pop = ctx.pop;
   const std::uint32_t period = period_of_time(t);
   ctx.tally.add(kEvents, period * kEventCount + e);
-  const int age = std::clamp(static_cast<int>(std::floor(t - pop.data(birth_)[i])), 0, 200);
+  const int age = std::clamp(static_cast<int>(std::floor(t - pop.data(person_)[i].birth)), 0, 200);
   const int band = age_band(age);
-  const int sex = pop.data(sex_)[i];
+  const int sex = pop.data(person_)[i].sex;
   auto death = [&](Cause cause) {
     const std::size_t cell =
         (((static_cast<std::size_t>(period) * kCauseCount + cause) * kAgeBands + band) * 2 + sex) * kPathwayCount +
@@ -391,7 +384,7 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     ctx.tally.add(kOverdoses, ((static_cast<std::size_t>(period) * 2 + fatal) * kAgeBands + band) * 2 + sex);
   };
   auto leave_treatment = [&](State to) {
-    pop.data(last_exit_)[i] = static_cast<float>(t);
+    pop.data(person_)[i].last_exit = static_cast<float>(t);
     move(ctx, i, to, t);
   };
   switch (static_cast<Event>(e)) {
@@ -405,8 +398,8 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kLoseContact: move(ctx, i, kNotInContact, t); break;
     case kStartOst: move(ctx, i, kOst, t); break;
     case kOstDropout: leave_treatment(kNotInContact); break;
-    case kStartReduction: pop.data(forced_)[i] = 0; move(ctx, i, kDoseReduction, t); break;
-    case kForcedReduction: pop.data(forced_)[i] = 1; move(ctx, i, kDoseReduction, t); break;
+    case kStartReduction: pop.data(person_)[i].forced = 0; move(ctx, i, kDoseReduction, t); break;
+    case kForcedReduction: pop.data(person_)[i].forced = 1; move(ctx, i, kDoseReduction, t); break;
     case kReductionComplete: leave_treatment(kRecovery); break;
     case kReductionFailed: leave_treatment(kNotInContact); break;
     case kStartResidential: move(ctx, i, kResidential, t); break;
@@ -415,7 +408,7 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kRelapse: move(ctx, i, kNotInContact, t); break;
     case kImprisoned: move(ctx, i, kPrison, t); break;
     case kReleased: {
-      pop.data(last_release_)[i] = static_cast<float>(t);
+      pop.data(person_)[i].last_release = static_cast<float>(t);
       const double linked = p_.continuity_of_care.at(p_.clock.calendar_year(t));
       move(ctx, i, ctx.draw(kReleaseLinkage, i)[0] < linked ? kOst : kNotInContact, t);
       break;
@@ -430,9 +423,9 @@ void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t perio
   const StateId s = pop.state[i];
   if (states_[s].absorbing) return;
   const double t = p_.weekly ? static_cast<double>(period) / p_.clock.steps_per_year : period;
-  const int age = std::clamp(static_cast<int>(std::floor(t - pop.data(birth_)[i])), 0, 200);
+  const int age = std::clamp(static_cast<int>(std::floor(t - pop.data(person_)[i].birth)), 0, 200);
   tally.add(kPeople, ((static_cast<std::size_t>(period) * kStateCount + s) * kAgeBands + age_band(age)) * 2 +
-                         pop.data(sex_)[i]);
+                         pop.data(person_)[i].sex);
   tally.add_amount(kPersonYears, period * kStateCount + s, period_end(period) - t,
                    outputs_[kPersonYears].fixed_point_scale);
 }

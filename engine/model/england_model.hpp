@@ -44,6 +44,21 @@ struct Parameters {
   static Parameters from(const Scenario& scenario);
 };
 
+inline constexpr float kNoTime = -1e9f;  // "never happened" for last_exit / last_release
+
+// The model's per-person attributes, kept together in one 16-byte column because
+// every event reads most of them: one cache line per person instead of seven.
+struct PersonRecord {
+  float birth;         // birth time, years since the run's start
+  float last_exit;     // last exit from OST, dose reduction or residential care
+  float last_release;  // last release from prison
+  std::uint8_t sex;    // 0 male, 1 female
+  std::uint8_t injecting;
+  std::uint8_t prev_state;  // state before the current one
+  std::uint8_t forced;      // the current dose reduction is forced
+};
+static_assert(sizeof(PersonRecord) == 16);
+
 class EnglandModel final : public Model {
  public:
   explicit EnglandModel(Parameters p);
@@ -82,9 +97,7 @@ class EnglandModel final : public Model {
   std::vector<StateSpec> states_;
   std::vector<EventSpec> events_;
   std::vector<OutputTable> outputs_;
-  // Population columns owned by this model.
-  Column<float> birth_, last_exit_, last_release_;
-  Column<std::uint8_t> sex_, injecting_, prev_state_, forced_;
+  Column<PersonRecord> person_;
 };
 
 std::unique_ptr<Model> make_model(const Scenario& scenario);

@@ -38,6 +38,7 @@ class ResultsFile {
   // scenario/draw/replicate, the same dimension name with different labels in two
   // tables, provenance vectors not one per scenario), or, with resume=true, a partial
   // file that does not match the new layout/provenance (the message says what differs).
+  // A partial file that another process (or ResultsFile) has open is never touched.
   // With resume=true and no partial file, a new file is started.
   static ResultsFile create(const std::filesystem::path& final_path, const ResultsLayout& layout,
                             const Provenance& provenance, bool resume = false);
