@@ -52,9 +52,12 @@ case "${1:-}" in
   forecast)
     build
     mkdir -p "$here/results"
-    "$build/engine/averted" run "$here"/scenarios/england/baseline.yaml \
-      -o "$here/results/england.h5"
-    /usr/bin/python3 "$here/analysis/read_results.py" "$here/results/england.h5"
+    # The baseline first (the comparator), then every lever scenario shipped beside it.
+    mapfile -t levers < <(find "$here/scenarios/england" -name '*.yaml' ! -name baseline.yaml | sort)
+    "$build/engine/averted" run "$here/scenarios/england/baseline.yaml" "${levers[@]}" \
+      --replicates 5 -o "$here/results/england.h5"
+    /usr/bin/python3 "$here/analysis/read_results.py" "$here/results/england.h5" --from 2026 \
+      | tee "$here/results/england-summary.txt"
     ;;
   bench)
     build

@@ -71,6 +71,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="results file (.h5)")
     parser.add_argument("--table", default="deaths", help="table under /results to summarise (default: deaths)")
+    parser.add_argument("--from", dest="first", type=int, help="first calendar year to include")
+    parser.add_argument("--to", dest="last", type=int, help="last calendar year to include")
     args = parser.parse_args()
 
     with open_results(args.path) as f:
@@ -94,6 +96,13 @@ def main():
         # them all, but this keeps the arithmetic right for any file.
         done = f["runs/done"][()].astype(bool)  # [scenario, draw, replicate]
         totals = yearly_totals(table, year_axis)  # [scenario, draw, replicate, year]
+        if year_axis is not None and (args.first or args.last):
+            keep = [i for i, y in enumerate(years)
+                    if (args.first is None or int(y) >= args.first) and (args.last is None or int(y) <= args.last)]
+            if not keep:
+                fail(f"no year between {args.first} and {args.last} in this file ({years[0]}-{years[-1]})")
+            years = [years[i] for i in keep]
+            totals = totals[..., keep]
 
     print(f"\nTable '{args.table}' ({unit}), dims {dims}")
     print(f"Summed over {[d for d in dims[3:] if d != 'year'] or 'nothing'}; "
@@ -107,7 +116,8 @@ def main():
 
     if len(scenarios) < 2:
         return
-    print(f"\n{unit.capitalize()} averted vs '{scenarios[0]}', all years, per (draw, replicate) pair:")
+    span = f"{years[0]}-{years[-1]}" if year_axis is not None else "all years"
+    print(f"\n{unit.capitalize()} averted vs '{scenarios[0]}', {span}, per (draw, replicate) pair:")
     all_years = totals.sum(axis=3)  # [scenario, draw, replicate]
     for s in range(1, len(scenarios)):
         paired = done[0] & done[s]

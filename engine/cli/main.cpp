@@ -26,7 +26,9 @@ bool load_all(const std::vector<std::string>& files, std::vector<Scenario>& out)
   bool ok = true;
   for (const auto& f : files) {
     try {
-      out.push_back(load_scenario(f, standard_parameters()));
+      Scenario s = load_scenario(f, standard_parameters());
+      if (auto errors = check_consistency(s); !errors.empty()) throw ScenarioErrors(std::move(errors), f);
+      out.push_back(std::move(s));
     } catch (const ScenarioErrors& e) {
       std::cerr << e.what() << "\n";
       ok = false;

@@ -297,6 +297,24 @@ void declare_england_parameters(ParamTable& t) {
                "evidence.csv continuity_of_care_prison_to_community_3wk (PHOF C20), by financial year"));
 }
 
+std::vector<ScenarioError> check_consistency(const Scenario& s) {
+  std::vector<ScenarioError> errors;
+  const auto start = s.integer("run.start_year"), end = s.integer("run.end_year");
+  if (end <= start) {
+    const Origin& where = s.setting("run.end_year").origin;
+    ScenarioError e;
+    e.file = where.file;
+    e.line = where.line;
+    e.yaml_path = "run.end_year";
+    e.value = std::to_string(end);
+    e.expected = "a year after run.start_year (" + std::to_string(start) + ", set at " +
+                 s.setting("run.start_year").origin.describe() + ")";
+    e.suggestion = "the run ends on 1 January of run.end_year, so it must be later than run.start_year";
+    errors.push_back(e);
+  }
+  return errors;
+}
+
 const ParamTable& standard_parameters() {
   static const ParamTable table = [] {
     ParamTable t;

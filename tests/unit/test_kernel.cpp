@@ -96,24 +96,32 @@ TEST(Kernel, ZeroRatesGiveExactlyZeroEvents) {
   }
 }
 
-TEST(Kernel, PersonYearsAddUpToCensus) {
-  // Concordance: person-years in a year lie between the census counts at its two ends.
+TEST(Kernel, CensusEventsAndPersonYearsAgree) {
+  // Concordance of three outputs: the census at the start of each year equals the
+  // previous census plus entrants minus those who died, ceased or emigrated; and
+  // person-years lie between (start - exits) and (start + entrants).
   const Scenario s = small_england();
   const RunOutputs out = run(s, 2);
   const auto& py = std::get<std::vector<double>>(out.tables[EnglandModel::kPersonYears]);
   const auto& people = std::get<std::vector<std::int64_t>>(out.tables[EnglandModel::kPeople]);
+  const auto& events = std::get<std::vector<std::int64_t>>(out.tables[EnglandModel::kEvents]);
+  const auto& entrants = std::get<std::vector<std::int64_t>>(out.tables[EnglandModel::kEntrants]);
   const std::size_t per_year = kStateCount * EnglandModel::kAgeBands * 2;
   const std::size_t years = people.size() / per_year;
+  ASSERT_GT(years, 10u);
   for (std::size_t y = 0; y + 1 < years; ++y) {
-    double alive_py = 0;
-    for (int st = 0; st < kStateCount; ++st) alive_py += py[y * kStateCount + st];
-    std::int64_t start = 0, end = 0;
+    std::int64_t start = 0, end = 0, exits = 0;
     for (std::size_t k = 0; k < per_year; ++k) {
       start += people[y * per_year + k];
       end += people[(y + 1) * per_year + k];
     }
-    const std::int64_t entrants = std::get<std::vector<std::int64_t>>(out.tables[EnglandModel::kEntrants])[y];
-    EXPECT_GE(alive_py, std::min(start, end) - 1.0) << "year " << y;
-    EXPECT_LE(alive_py, std::max(start, end) + entrants + 1.0) << "year " << y;
+    for (int e : {kFatalOverdose, kDeathLiver, kDeathCopd, kDeathSuicide, kDeathOther, kCessation, kEmigration}) {
+      exits += events[y * kEventCount + e];
+    }
+    EXPECT_EQ(end, start + entrants[y] - exits) << "year " << y;
+    double alive_py = 0;
+    for (int st = 0; st < kStateCount; ++st) alive_py += py[y * kStateCount + st];
+    EXPECT_GE(alive_py, static_cast<double>(start - exits) - 1e-3) << "year " << y;
+    EXPECT_LE(alive_py, static_cast<double>(start + entrants[y]) + 1e-3) << "year " << y;
   }
 }
