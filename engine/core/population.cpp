@@ -30,4 +30,15 @@ std::size_t Population::bytes_per_person() const {
   return bytes;
 }
 
+std::vector<Population::ColumnView> Population::column_views() const {
+  std::vector<ColumnView> views = {
+      {reinterpret_cast<const char*>(next_time.data()), sizeof(float)},
+      {reinterpret_cast<const char*>(next_event.data()), sizeof(EventId)},
+      {reinterpret_cast<const char*>(state.data()), sizeof(StateId)},
+      {reinterpret_cast<const char*>(state_since.data()), sizeof(float)},
+  };
+  for (const auto& c : columns_) views.push_back({static_cast<const char*>(c->base()), c->element_size()});
+  return views;
+}
+
 }  // namespace averted

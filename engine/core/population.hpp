@@ -75,6 +75,15 @@ class Population {
   // Bytes of per-person state across all columns (for the memory estimate).
   std::size_t bytes_per_person() const;
 
+  // Where person 0 of each column (the kernel's, then the model's) starts and how
+  // big one entry is: lets the scheduler prefetch a person's data before using it.
+  // Invalidated by append and reserve, like column pointers.
+  struct ColumnView {
+    const char* base;
+    std::size_t element_size;
+  };
+  std::vector<ColumnView> column_views() const;
+
  private:
   struct ColumnBase {
     std::string name;
@@ -82,6 +91,7 @@ class Population {
     virtual void resize(std::size_t n) = 0;
     virtual void reserve(std::size_t n) = 0;
     virtual std::size_t element_size() const = 0;
+    virtual const void* base() const = 0;
   };
   template <class T>
   struct Typed final : ColumnBase {
@@ -90,6 +100,7 @@ class Population {
     void resize(std::size_t n) override { values.resize(n, initial); }
     void reserve(std::size_t n) override { values.reserve(n); }
     std::size_t element_size() const override { return sizeof(T); }
+    const void* base() const override { return values.data(); }
   };
   std::vector<std::unique_ptr<ColumnBase>> columns_;
 };

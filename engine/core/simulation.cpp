@@ -42,6 +42,15 @@ inline std::uint32_t due_mask16(const float* x, float t) {
 #endif
 }
 
+// People per scan window (one 64-bit mask).
+constexpr PersonId kWindow = 64;
+
+inline std::uint64_t due_mask64(const float* x, float t) {
+  return static_cast<std::uint64_t>(due_mask16(x, t)) | static_cast<std::uint64_t>(due_mask16(x + 16, t)) << 16 |
+         static_cast<std::uint64_t>(due_mask16(x + 32, t)) << 32 |
+         static_cast<std::uint64_t>(due_mask16(x + 48, t)) << 48;
+}
+
 float later_than(double wanted, float current) {
   // Stored times are float: never let rounding put the next time at or before now.
   const float f = static_cast<float>(wanted);
@@ -208,20 +217,38 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
     alive += n - people_before;
     local.person_steps += alive;
     tbb::enumerable_thread_specific<PersonLoop::Counts> counts;
+    const auto columns = pop.column_views();  // after begin_step: appending moves columns
     tbb::parallel_for(tbb::blocked_range<PersonId>(0, n, kGrain), [&](const auto& r) {
       Tally& tally = thread_tallies.local();
       PersonLoop::Counts& c = counts.local();
       const float* next = pop.next_time.data();
       const float due_before = t_end_f;  // a local: person() stores floats, so a captured one is reloaded
-      PersonId i = r.begin();
-      // Most people have nothing due in a given week (about 2% do): test 16 at a time
-      // and visit only the set bits. Processing a person changes only their own time,
-      // so the mask stays valid for the rest of the chunk.
-      for (; i + 16 <= r.end(); i += 16) {
-        for (std::uint32_t mask = due_mask16(next + i, due_before); mask != 0; mask &= mask - 1) {
-          loop.person(i + static_cast<PersonId>(std::countr_zero(mask)), step, t_end, tally, c);
+      // About 2% of people have something due in a given week. The scan tests 64
+      // schedule entries at a time (SIMD) and visits only the set bits; a window's
+      // people are prefetched (all their columns) while the previous window's are
+      // processed, hiding the cache misses of jumping to a person. Processing a
+      // person changes only their own entries, so a mask stays valid.
+      std::uint64_t pending = 0;
+      PersonId pending_at = r.begin();
+      auto process = [&](PersonId at, std::uint64_t mask) {
+        for (; mask != 0; mask &= mask - 1) {
+          loop.person(at + static_cast<PersonId>(std::countr_zero(mask)), step, t_end, tally, c);
         }
+      };
+      PersonId i = r.begin();
+      for (; i + kWindow <= r.end(); i += kWindow) {
+        const std::uint64_t mask = due_mask64(next + i, due_before);
+        for (std::uint64_t m = mask; m != 0; m &= m - 1) {
+          const std::size_t p = i + static_cast<PersonId>(std::countr_zero(m));
+          for (std::size_t k = 1; k < columns.size(); ++k) {  // 0 is the schedule, just read
+            __builtin_prefetch(columns[k].base + p * columns[k].element_size);
+          }
+        }
+        process(pending_at, pending);
+        pending = mask;
+        pending_at = i;
       }
+      process(pending_at, pending);
       for (; i != r.end(); ++i) {
         if (next[i] < due_before) loop.person(i, step, t_end, tally, c);
       }
