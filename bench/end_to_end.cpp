@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     settings.threads = threads;
     run_simulation(*model, settings, &stats);
     rates.push_back(stats.person_steps / stats.seconds);
-    std::printf("repeat %d: %.3f s, %.1f million person-weeks, %.0f million person-weeks/s, %.2f events and %.2f re-draws per person-year\n",
+    std::printf("repeat %d: %.3f s, %.1f million person-weeks, %.0f million person-weeks/s, %.2f events and %.2f hazard changes crossed per person-year\n",
                 r + 1, stats.seconds, stats.person_steps / 1e6, stats.person_steps / stats.seconds / 1e6,
                 stats.events / (stats.person_steps / 52.0), stats.redraws / (stats.person_steps / 52.0));
   }
