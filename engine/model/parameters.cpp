@@ -5,20 +5,25 @@
 namespace averted {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-ParamSpec real(std::string path, double value, std::string unit, double lo, double hi,
-               std::string description, std::string source) {
+// A Real or Integer parameter: the fields every declaration shares.
+ParamSpec number(ParamType type, std::string path, ParamValue value, std::string unit, double lo,
+                 double hi, std::string description, std::string source) {
   ParamSpec s;
   s.path = std::move(path);
-  s.type = ParamType::Real;
-  s.default_value = value;
+  s.type = type;
+  s.default_value = std::move(value);
   s.unit = std::move(unit);
   s.min = lo;
   s.max = hi;
   s.description = std::move(description);
   s.source = std::move(source);
   return s;
+}
+
+ParamSpec real(std::string path, double value, std::string unit, double lo, double hi,
+               std::string description, std::string source) {
+  return number(ParamType::Real, std::move(path), value, std::move(unit), lo, hi, std::move(description),
+                std::move(source));
 }
 
 ParamSpec rate(std::string path, double value, std::string description, std::string source) {
@@ -38,16 +43,8 @@ ParamSpec probability(std::string path, double value, std::string description, s
 
 ParamSpec integer(std::string path, std::int64_t value, std::string unit, double lo, double hi,
                   std::string description, std::string source) {
-  ParamSpec s;
-  s.path = std::move(path);
-  s.type = ParamType::Integer;
-  s.default_value = value;
-  s.unit = std::move(unit);
-  s.min = lo;
-  s.max = hi;
-  s.description = std::move(description);
-  s.source = std::move(source);
-  return s;
+  return number(ParamType::Integer, std::move(path), value, std::move(unit), lo, hi, std::move(description),
+                std::move(source));
 }
 
 ParamSpec series(std::string path, Series value, std::string unit, double lo, double hi,
