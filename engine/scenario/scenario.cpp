@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -767,7 +768,13 @@ class Loader {
     const std::string raw = v.Scalar();
     switch (spec.type) {
       case ParamType::Real: {
-        const auto x = parse_real(raw);
+        auto x = parse_real(raw);
+        // A setting measured in calendar years (a lever's start or end) may be a date.
+        if (int y = 0, m = 0, d = 0, n = 0; !x && spec.unit == "calendar year" &&
+                                            std::sscanf(raw.c_str(), "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 &&
+                                            n == static_cast<int>(raw.size())) {
+          if (const double year = decimal_year(y, m, d); !std::isnan(year)) x = year;
+        }
         if (!x) {
           error_here(line, path, raw, expected, number_advice(raw, spec));
           return;
