@@ -97,6 +97,9 @@ class Model {
   // Parallel over people, at each census time (the start of each output period and
   // the end of the run): record who is where.
   virtual void census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const = 0;
+  // Once, after the run, on the merged tally: outputs derived from others (e.g.
+  // costs from person-years). Default: nothing.
+  virtual void finish(Tally& tally) const { (void)tally; }
   // Output periods: census and per-period tables are indexed by these.
   virtual std::uint32_t period_of_step(std::uint32_t step) const = 0;
   virtual bool is_period_start(std::uint32_t step) const = 0;

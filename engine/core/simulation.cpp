@@ -279,6 +279,7 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   local.people = pop.size();
   for (const auto& t : thread_tallies) main_tally.merge(t);
+  model.finish(main_tally);
   if (stats) *stats = local;
   return main_tally.to_outputs(tables);
 }

@@ -29,6 +29,7 @@ class Tally {
   }
   void merge(const Tally& other);
   const std::vector<std::int64_t>& cells(std::size_t table) const { return cells_[table]; }
+  std::int64_t cell(std::size_t table, std::size_t cell) const { return cells_[table][cell]; }
   RunOutputs to_outputs(const std::vector<OutputTable>& tables) const;
 
  private:
