@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 #include <string>
 
 namespace averted::england {
@@ -16,6 +18,10 @@ constexpr Decision kInitialPerson{10};
 constexpr Decision kEntrantCount{11};
 constexpr Decision kEntrantPerson{12};
 constexpr Decision kReleaseLinkage{13};
+constexpr Decision kEntrantHealth{14};
+constexpr Decision kOstStart{15};
+constexpr Decision kKitAtOverdose{16};
+constexpr Decision kCaseManagementDraw{17};
 
 int age_band(int age) {
   if (age < 20) return 0;
@@ -28,6 +34,16 @@ std::vector<std::string> names(auto const& arr) {
 }
 
 }  // namespace
+
+double LeverWindow::share_of(double a, double b) const {
+  const double lo = std::max(a, start), hi = std::min(b, end);
+  return hi > lo && b > a ? (hi - lo) / (b - a) : 0.0;
+}
+
+double Parameters::next_change_after(double t) const {
+  const auto it = std::upper_bound(change_times.begin(), change_times.end(), t);
+  return it == change_times.end() ? std::numeric_limits<double>::infinity() : *it;
+}
 
 Parameters Parameters::from(const Scenario& s) {
   Parameters p;
@@ -44,7 +60,27 @@ Parameters Parameters::from(const Scenario& s) {
   p.cessation = s.real("population.cessation_rate");
   p.emigration = s.real("population.emigration_rate");
 
+  // Comorbidities (read first: they set how the cohort curves are split).
+  p.hcv_infection = s.real("health.hcv_infection_rate");
+  p.hcv_at_entry = s.real("health.hcv_chronic_at_entry");
+  p.hcv_test_treated = s.real("health.hcv_test_rate_in_treatment");
+  p.hcv_test_outside = s.real("health.hcv_test_rate_outside");
+  p.hcv_treatment = s.series("health.hcv_treatment_rate");
+  p.liver_onset_hcv = s.real("health.liver_disease_rate_hcv");
+  p.liver_onset_other = s.real("health.liver_disease_rate_other");
+  p.liver_rr_disease = s.real("health.liver_death_rr_disease");
+  p.liver_rr_hcv = s.real("health.liver_death_rr_hcv");
+  p.copd_death_rr = s.real("health.copd_death_rr");
+  p.copd_fatality_rr = s.real("health.copd_overdose_fatality_rr");
+  p.mental_health_share = s.real("health.mental_health_share");
+  p.suicide_rr_mh = s.real("health.suicide_rr_mental_health");
+  p.sedatives_start = s.real("health.sedatives_start_rate");
+  p.sedatives_stop = s.real("health.sedatives_stop_rate");
+
   p.fatality = s.real("overdose.fatality");
+  p.fatality_naloxone = s.real("overdose.fatality_with_naloxone");
+  p.kit_used = s.real("naloxone.used_at_overdose");
+  p.kit_shelf_life = s.real("naloxone.shelf_life");
   const double cohort_mean = s.real("overdose.cohort_mean_multiplier");
   const double suicide_share = s.real("mortality.suicide_share_of_external");
   const auto& drd = s.series("mortality.drug_poisoning");
@@ -52,6 +88,13 @@ Parameters Parameters::from(const Scenario& s) {
   const auto& copd = s.series("mortality.copd");
   const auto& external = s.series("mortality.external");
   const auto& all = s.series("mortality.all_cause");
+  const auto& copd_onset = s.series("health.copd_onset_rate");
+  const Series* expectancy[2] = {&s.series("outputs.life_expectancy_male"), &s.series("outputs.life_expectancy_female")};
+  // The Lewer 2022 curves are averages over the cohort. Person-level modifiers
+  // (COPD, liver disease, HCV, mental health) are divided by their expected average
+  // at each age, from the onset rates, so the cohort as a whole keeps the curve.
+  double copd_cumulative = 0.0;
+  const double hcv_prevalence = 0.3;  // chronic, typical of the cohort (uam_hcv_chronic_prevalence)
   for (int a = 0; a <= kMaxAge; ++a) {
     const double x = a + 0.5;  // rate at the middle of the year of age
     const double per = 1e-5;   // per 100,000 person-years -> per person-year
@@ -59,10 +102,21 @@ Parameters Parameters::from(const Scenario& s) {
                  su = external.at(x) * suicide_share * per;
     // Overdoses (fatal and not) of the reference group, so that deaths = rate x fatality.
     p.overdose[a] = (cohort_mean > 0 && p.fatality > 0) ? d / cohort_mean / p.fatality : 0.0;
-    p.liver[a] = l;
-    p.copd[a] = c;
-    p.suicide[a] = su;
+    const double copd_prev = 1.0 - std::exp(-copd_cumulative);
+    copd_cumulative += a >= 15 ? copd_onset.at(x) : 0.0;
+    const double years_at_risk = std::max(0.0, x - 20.0);
+    const double liver_prev =
+        1.0 - std::exp(-(p.liver_onset_other + hcv_prevalence * p.liver_onset_hcv) * years_at_risk);
+    const double liver_mean = 1.0 + (p.liver_rr_disease - 1.0) * liver_prev +
+                              (p.liver_rr_hcv - 1.0) * hcv_prevalence * (1.0 - liver_prev);
+    const double copd_mean = 1.0 + (p.copd_death_rr - 1.0) * copd_prev;
+    const double suicide_mean = 1.0 + (p.suicide_rr_mh - 1.0) * p.mental_health_share;
+    p.liver[a] = l / liver_mean;
+    p.copd[a] = c / copd_mean;
+    p.suicide[a] = su / suicide_mean;
     p.other[a] = std::max(0.0, all.at(x) * per - d - l - c - su);
+    p.copd_onset[a] = copd_onset.at(x);
+    for (int sex = 0; sex < 2; ++sex) p.life_expectancy[sex][a] = expectancy[sex]->at(a);
   }
   p.rr_ost = s.real("overdose.rr_in_ost");
   p.rr_ost_induction = s.real("overdose.rr_ost_first_4_weeks");
@@ -77,6 +131,9 @@ Parameters Parameters::from(const Scenario& s) {
   p.rr_release_w12 = s.real("overdose.rr_release_weeks_1_2_vs_3_12") * (2.0 * p.rr_release_w34 + 8.0) / 10.0;
   p.rr_relapse = s.real("overdose.rr_relapse_4_weeks");
   p.rr_injecting = s.real("overdose.rr_injecting");
+  p.rr_sedatives = s.real("overdose.rr_sedatives");
+  p.rr_recent_overdose = s.real("overdose.rr_recent_overdose");
+  p.rr_release_prison_ost = s.real("prison.release_rr_ost_in_prison");
 
   p.outreach = s.real("pathway.outreach_contact_rate");
   p.lose_contact = s.real("pathway.lose_contact_rate");
@@ -97,6 +154,61 @@ Parameters Parameters::from(const Scenario& s) {
   p.imprisonment_rr_treated = s.real("prison.rr_imprisonment_in_treatment");
   p.release = s.real("prison.release_rate");
   p.continuity_of_care = s.series("prison.continuity_of_care");
+  p.prison_ost_share = s.real("prison.ost_in_prison_share");
+
+  p.kits_treatment = s.real("naloxone.kits_per_ost_client_year");
+  p.kits_outreach = s.real("naloxone.kits_per_outreach_contact_year");
+  p.kits_pharmacy_peer = s.real("naloxone.kits_per_person_year_pharmacy_peer");
+  p.kit_on_release = s.real("naloxone.kit_on_release");
+
+  p.cost_ost = s.real("costs.ost_per_person_year");
+  p.cost_residential = s.real("costs.residential_per_person_year");
+  p.cost_kit = s.real("costs.naloxone_kit");
+  p.cost_outreach = s.real("costs.outreach_per_person_year");
+  p.cost_hcv_test = s.real("costs.hcv_test");
+  p.cost_hcv_treatment = s.real("costs.hcv_treatment");
+  p.cost_linkage = s.real("costs.release_linkage");
+
+  const double origin = p.clock.start_year;
+  auto when = [&](const std::string& lever) {
+    LeverWindow w{s.real("levers." + lever + ".start") - origin, s.real("levers." + lever + ".end") - origin};
+    p.change_times.push_back(w.start);
+    p.change_times.push_back(w.end);
+    return w;
+  };
+  p.ost_access.when = when("ost_access");
+  p.ost_access.referral_rr = s.real("levers.ost_access.referral_rr");
+  p.ost_access.induction_rr = s.real("levers.ost_access.induction_overdose_rr");
+  p.ost_access.cost_per_induction = s.real("levers.ost_access.cost_per_induction");
+  p.retention.when = when("retention");
+  p.retention.time_limited_share = s.real("levers.retention.time_limited_share");
+  p.retention.time_limit = s.real("levers.retention.time_limit_years");
+  p.retention.dropout_rr = s.real("levers.retention.dropout_rr");
+  p.retention.cost_per_client_year = s.real("levers.retention.cost_per_client_year");
+  p.naloxone.when = when("naloxone");
+  p.naloxone.supply_rr = s.real("levers.naloxone.supply_rr");
+  p.naloxone.kit_on_release = s.real("levers.naloxone.kit_on_release");
+  p.prison.when = when("prison");
+  p.prison.continuity = s.real("levers.prison.continuity_of_care");
+  p.prison.ost_in_prison = s.real("levers.prison.ost_in_prison_share");
+  p.outreach_lever.when = when("outreach");
+  p.outreach_lever.contact_rr = s.real("levers.outreach.contact_rr");
+  p.outreach_lever.conversion_rr = s.real("levers.outreach.conversion_rr");
+  p.health.when = when("health");
+  p.health.hcv_testing_rr = s.real("levers.health.hcv_testing_rr");
+  p.health.hcv_treatment_rr = s.real("levers.health.hcv_treatment_rr");
+  p.health.copd_death_rr = s.real("levers.health.copd_death_rr");
+  p.health.liver_death_rr = s.real("levers.health.liver_death_rr");
+  p.health.suicide_rr = s.real("levers.health.suicide_rr");
+  p.health.cost_per_person_year = s.real("levers.health.cost_per_person_year");
+  p.case_management.when = when("case_management");
+  p.case_management.places = s.real("levers.case_management.places");
+  p.case_management.by_risk = s.text("levers.case_management.allocation") == "risk";
+  p.case_management.overdose_rr = s.real("levers.case_management.overdose_rr");
+  p.case_management.dropout_rr = s.real("levers.case_management.dropout_rr");
+  p.case_management.cost_per_place_year = s.real("levers.case_management.cost_per_place_year");
+  for (std::size_t k = 0; k < p.hcv_treatment.keys.size(); ++k) p.change_times.push_back(p.hcv_treatment.keys[k] - origin);
+  std::sort(p.change_times.begin(), p.change_times.end());
   return p;
 }
 
@@ -136,22 +248,36 @@ EnglandModel::EnglandModel(Parameters p) : p_(std::move(p)) {
   Dimension state{"state", names(kStateNames)};
   Dimension event{"event", names(kEventNames)};
   Dimension outcome{"outcome", {"fatal", "nonfatal"}};
-  const char* at = p_.weekly ? "week" : "year";
+  Dimension condition{"condition", names(kConditionNames)};
+  Dimension flow{"naloxone_flow", names(kNaloxoneFlowNames)};
+  Dimension item{"cost_item", names(kCostItemNames)};
+  Dimension week{"week_after_release", {}};
+  for (int w = 1; w <= kWeeksAfterRelease; ++w) week.labels.push_back(std::to_string(w));
+  const std::string at = p_.weekly ? "week" : "year";
   outputs_ = {
-      {{"deaths", "deaths",
-        std::string("Deaths in each ") + at + " by cause, age band, sex and pathway state or risk window at death.",
+      {{"deaths", "deaths", "Deaths in each " + at + " by cause, age band, sex and pathway state or risk window at death.",
         CellType::Int64, {period, cause, age, sex, pathway}}},
-      {{"overdoses", "overdoses", "Overdoses, fatal and non-fatal.", CellType::Int64,
-        {period, outcome, age, sex}}},
-      {{"events", "events", "Every event by type (treatment entries, exits by type, imprisonment, ...).",
+      {{"overdoses", "overdoses", "Overdoses, fatal and non-fatal.", CellType::Int64, {period, outcome, age, sex}}},
+      {{"events", "events",
+        "Every event by type: treatment entries, exits by type (unplanned, completed, forced), imprisonment, HCV, ...",
         CellType::Int64, {period, event}}},
-      {{"people", "people", std::string("People in each state at the start of each ") + at + ".",
-        CellType::Int64, {period, state, age, sex}}},
-      {{"person_years", "person-years", "Person-time spent in each state.", CellType::Float64,
-        {period, state}},
-       1e6},
-      {{"entrants", "people", "People starting heroin use (new entrants to the population).",
-        CellType::Int64, {period}}},
+      {{"people", "people", "People in each state at the start of each " + at + ".", CellType::Int64,
+        {period, state, age, sex}}},
+      {{"person_years", "person-years", "Person-time spent in each state.", CellType::Float64, {period, state}}, 1e6},
+      {{"entrants", "people", "People starting heroin use (new entrants to the population).", CellType::Int64,
+        {period}}},
+      {{"conditions", "people", "People alive with each condition at the start of each " + at + ".",
+        CellType::Int64, {period, condition}}},
+      {{"naloxone_kits", "kits", "Take-home naloxone kits supplied, by channel, and used at an overdose.",
+        CellType::Int64, {period, flow}}},
+      {{"costs", "pounds", "Costs by service or lever, undiscounted, in the prices of the unit costs.",
+        CellType::Float64, {period, item}}, 100.0},
+      {{"life_years_lost", "life-years",
+        "Years of life lost: each death counts the remaining general-population life expectancy at its age and sex.",
+        CellType::Float64, {period, cause}}, 1e3},
+      {{"drug_deaths_after_release", "deaths",
+        "Drug-poisoning deaths in each of the first 12 weeks after release from prison.", CellType::Int64,
+        {period, week}}},
   };
 }
 
@@ -159,25 +285,32 @@ void EnglandModel::declare_decisions(DecisionRegistry& r) const {
   r.add({kInitialPerson, "england.initial_person", "age, sex and injecting of the starting population"});
   r.add({kEntrantCount, "england.entrant_count", "number of new initiates in a step (Poisson)"});
   r.add({kEntrantPerson, "england.entrant_person", "entry time, age, sex, injecting of an initiate"});
-  r.add({kReleaseLinkage, "england.release_linkage", "whether a released person starts community OST"});
+  r.add({kReleaseLinkage, "england.release_linkage", "release: community OST, OST in prison, naloxone kit"});
+  r.add({kEntrantHealth, "england.entrant_health", "HCV and mental health of an initiate or starting person"});
+  r.add({kOstStart, "england.ost_start", "whether an OST episode is on time-limited prescribing"});
+  r.add({kKitAtOverdose, "england.kit_at_overdose", "whether a kit held was used at a non-fatal overdose"});
+  r.add({kCaseManagementDraw, "england.case_management", "tie-break or random order for case-management places"});
 }
 
 std::vector<std::string> EnglandModel::step_plan() const {
   return {
       "entrants: new initiates join, not in contact (sequential; Poisson count per step)",
       "events: each person's events in time order from competing hazards (parallel over people)",
+      "case management: every 13 steps while the lever is on, places go to the highest risk scores "
+      "or at random (sequential)",
   };
 }
 
 void EnglandModel::add_columns(Population& pop) {
-  person_ = pop.add_column<PersonRecord>("england.person", PersonRecord{0.0f, kNoTime, kNoTime, 0, 0, kNotInContact, 0});
+  person_ = pop.add_column<PersonRecord>(
+      "england.person", PersonRecord{0.0f, kNoTime, kNoTime, kNoTime, kNoTime, 0, 0, kNotInContact, 0, 0, 0, 0, 0, 0, 0, 0, 0});
 }
 
-void EnglandModel::add_person(Population& pop, PersonId i, double entry_time, double age,
-                              const Uniforms4& u) const {
-  pop.data(person_)[i].birth = static_cast<float>(entry_time - age);
-  pop.data(person_)[i].sex = u[2] < p_.share_male ? 0 : 1;
-  pop.data(person_)[i].injecting = u[3] < p_.share_injecting ? 1 : 0;
+void EnglandModel::add_person(Population& pop, PersonId i, double entry_time, double age, const Uniforms4& u) const {
+  PersonRecord& r = pop.data(person_)[i];
+  r.birth = static_cast<float>(entry_time - age);
+  r.sex = u[2] < p_.share_male ? 0 : 1;
+  r.injecting = u[3] < p_.share_injecting ? 1 : 0;
 }
 
 void EnglandModel::initialise(StepContext& ctx) {
@@ -192,6 +325,10 @@ void EnglandModel::initialise(StepContext& ctx) {
     // span of earlier initiates assumed still using).
     const double start_age = std::max(12.0, median_age + p_.initiation_age_sd * boost::math::quantile(z, u[0]));
     add_person(ctx.pop, i, 0.0, start_age + 11.0 * u[1], u);
+    const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, i, 0);
+    PersonRecord& r = ctx.pop.data(person_)[i];
+    r.hcv = r.injecting && h[0] < p_.hcv_at_entry ? 1 : 0;
+    r.mental_health = h[1] < p_.mental_health_share ? 1 : 0;
   }
 }
 
@@ -205,18 +342,21 @@ void EnglandModel::begin_step(StepContext& ctx) {
   const PersonId first = ctx.pop.append(n, kNotInContact, static_cast<float>(t0));
   const boost::math::normal z;
   const double median_age = p_.initiation_age.at(year);
-  auto& py = ctx.tally;
   for (PersonId i = first; i < first + n; ++i) {
     const Uniforms4 u = ctx.random.uniforms(kEntrantPerson, i, ctx.step);
     const double t = t0 + u[0] * dt;  // entry time within the step
     const double age = std::max(12.0, median_age + p_.initiation_age_sd * boost::math::quantile(z, u[1]));
     add_person(ctx.pop, i, t, age, u);
+    const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, i, ctx.step);
+    PersonRecord& r = ctx.pop.data(person_)[i];
+    r.hcv = r.injecting && h[0] < p_.hcv_at_entry ? 1 : 0;
+    r.mental_health = h[1] < p_.mental_health_share ? 1 : 0;
     ctx.pop.next_time[i] = static_cast<float>(t);
     ctx.pop.state_since[i] = static_cast<float>(t);
     const std::uint32_t period = period_of_time(t);
-    py.add(kEntrants, period);
-    py.add_amount(kPersonYears, period * kStateCount + kNotInContact, period_end(period) - t,
-                  outputs_[kPersonYears].fixed_point_scale);
+    ctx.tally.add(kEntrants, period);
+    ctx.tally.add_amount(kPersonYears, period * kStateCount + kNotInContact, period_end(period) - t,
+                         outputs_[kPersonYears].fixed_point_scale);
   }
 }
 
@@ -240,9 +380,10 @@ bool EnglandModel::is_period_start(std::uint32_t step) const {
 
 void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards& h) const {
   const auto s = static_cast<State>(pop.state[i]);
-  const double birth = pop.data(person_)[i].birth;
-  const int age = std::clamp(static_cast<int>(std::floor(t - birth)), 0, Parameters::kMaxAge);
-  double until = birth + age + 1.0;  // next birthday: age-specific rates change
+  const PersonRecord& me = pop.data(person_)[i];
+  const int age = std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, Parameters::kMaxAge);
+  // Rates hold until the next birthday, risk-window end or policy change.
+  double until = std::min(static_cast<double>(me.birth) + age + 1.0, p_.next_change_after(t));
   auto window = [&](double start, double length) {
     const double end = start + length;
     if (t >= start && t < end) {
@@ -251,47 +392,67 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     }
     return false;
   };
+  auto after = [&](double start) {  // true once t reaches start; otherwise it is a change point
+    if (t >= start) return true;
+    until = std::min(until, start);
+    return false;
+  };
+  const bool cm = me.case_managed != 0;
 
   auto& r = h.rate;
   std::fill_n(r.begin(), kEventCount, 0.0);  // only this model's events are read
   // Overdose: reference rate by age, times the state's or risk window's multiplier.
-  double od = p_.overdose[age] * (pop.data(person_)[i].injecting ? p_.rr_injecting : 1.0);
+  double od = p_.overdose[age] * (me.injecting ? p_.rr_injecting : 1.0) * (me.sedatives ? p_.rr_sedatives : 1.0);
+  if (window(me.last_overdose, 1.0)) od *= p_.rr_recent_overdose;
+  if (cm) od *= p_.case_management.overdose_rr;
   const double since = pop.state_since[i];
   const bool community = s != kPrison;
+  const bool outreach_on = p_.outreach_lever.when.on(t);
+  const bool access_on = p_.ost_access.when.on(t);
+  const double referral_rr = access_on ? p_.ost_access.referral_rr : 1.0;
+  bool in_treatment = false;
   switch (s) {
     case kNotInContact:
     case kHarmReduction:
     case kWaiting:
-      if (window(pop.data(person_)[i].last_exit, 4 * kWeek)) {
+      if (window(me.last_exit, 4 * kWeek)) {
         od *= p_.rr_ost * p_.rr_after_exit;
-      } else if (s == kNotInContact && pop.data(person_)[i].prev_state == kRecovery && window(since, 4 * kWeek)) {
+      } else if (s == kNotInContact && me.prev_state == kRecovery && window(since, 4 * kWeek)) {
         od *= p_.rr_ost * p_.rr_relapse;
       }
       r[kImprisoned] = p_.imprisonment;
       r[kCessation] = p_.cessation;
       if (s == kNotInContact) {
-        r[kOutreachContact] = p_.outreach;
-        r[kStartOst] = p_.self_referral;
+        r[kOutreachContact] = p_.outreach * (outreach_on ? p_.outreach_lever.contact_rr : 1.0);
+        r[kStartOst] = p_.self_referral * referral_rr;
       } else {
         r[kLoseContact] = p_.lose_contact;
-        r[kStartOst] = p_.referral;
+        r[kStartOst] = p_.referral * referral_rr * (outreach_on ? p_.outreach_lever.conversion_rr : 1.0);
       }
       break;
-    case kOst:
-      od *= p_.rr_ost * (window(since, 4 * kWeek) ? p_.rr_ost_induction : 1.0);
-      r[kOstDropout] = p_.ost_dropout;
+    case kOst: {
+      in_treatment = true;
+      const bool induction = window(since, 4 * kWeek);
+      od *= p_.rr_ost * (induction ? p_.rr_ost_induction * (access_on ? p_.ost_access.induction_rr : 1.0) : 1.0);
+      r[kOstDropout] = p_.ost_dropout * (p_.retention.when.on(t) ? p_.retention.dropout_rr : 1.0) *
+                       (cm ? p_.case_management.dropout_rr : 1.0);
       r[kStartReduction] = p_.voluntary_reduction;
       r[kForcedReduction] = p_.forced_reduction;
+      // Time-limited prescribing: the forced taper starts about a week after the limit.
+      if (me.time_limited && after(since + p_.retention.time_limit)) r[kForcedReduction] += 52.0;
       r[kStartResidential] = p_.residential_entry;
       r[kImprisoned] = p_.imprisonment * p_.imprisonment_rr_treated;
       break;
+    }
     case kDoseReduction:
+      in_treatment = true;
       od *= p_.rr_ost * p_.rr_reduction;
       r[kReductionComplete] = p_.reduction_complete;
-      r[kReductionFailed] = p_.reduction_failed * (pop.data(person_)[i].forced ? p_.forced_failure_rr : 1.0);
+      r[kReductionFailed] = p_.reduction_failed * (me.forced ? p_.forced_failure_rr : 1.0);
       r[kImprisoned] = p_.imprisonment * p_.imprisonment_rr_treated;
       break;
     case kResidential:
+      in_treatment = true;
       od *= p_.rr_residential;
       r[kResidentialComplete] = p_.residential_complete;
       r[kResidentialDropout] = p_.residential_dropout;
@@ -309,48 +470,79 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
       break;
   }
   if (community) {
-    const double released = pop.data(person_)[i].last_release;
-    if (window(released, 2 * kWeek)) {
-      od *= p_.rr_release_w12;
-    } else if (window(released + 2 * kWeek, 2 * kWeek)) {
-      od *= p_.rr_release_w34;
+    if (window(me.last_release, 2 * kWeek)) {
+      od *= p_.rr_release_w12 * (me.prison_ost ? p_.rr_release_prison_ost : 1.0);
+    } else if (window(me.last_release + 2 * kWeek, 2 * kWeek)) {
+      od *= p_.rr_release_w34 * (me.prison_ost ? p_.rr_release_prison_ost : 1.0);
     }
     r[kEmigration] = p_.emigration;
+    // Take-home naloxone for people without a usable kit, through their channel.
+    if (!(t < me.naloxone_expiry)) {
+      const double supply = p_.naloxone.when.on(t) ? p_.naloxone.supply_rr : 1.0;
+      r[kNaloxoneKit] = supply * (in_treatment                ? p_.kits_treatment
+                                  : s == kHarmReduction       ? p_.kits_outreach
+                                  : s == kRecovery            ? 0.0
+                                                              : p_.kits_pharmacy_peer);
+    }
   }
-  r[kFatalOverdose] = od * p_.fatality;
-  r[kNonFatalOverdose] = od * (1.0 - p_.fatality);
-  r[kDeathLiver] = p_.liver[age];
-  r[kDeathCopd] = p_.copd[age];
-  r[kDeathSuicide] = p_.suicide[age];
+  const bool kit = t < me.naloxone_expiry;
+  if (kit) until = std::min(until, static_cast<double>(me.naloxone_expiry));
+  double fatality = kit ? p_.kit_used * p_.fatality_naloxone + (1.0 - p_.kit_used) * p_.fatality : p_.fatality;
+  if (me.copd) fatality = std::min(1.0, fatality * p_.copd_fatality_rr);
+  r[kFatalOverdose] = od * fatality;
+  r[kNonFatalOverdose] = od * (1.0 - fatality);
+
+  // Other causes of death, raised by comorbidities, lowered by the health lever.
+  const bool health_on = p_.health.when.on(t);
+  double liver_rr = me.liver ? p_.liver_rr_disease * (health_on ? p_.health.liver_death_rr : 1.0)
+                    : me.hcv == 1 || me.hcv == 2 ? p_.liver_rr_hcv : 1.0;
+  r[kDeathLiver] = p_.liver[age] * liver_rr;
+  r[kDeathCopd] = p_.copd[age] * (me.copd ? p_.copd_death_rr * (health_on ? p_.health.copd_death_rr : 1.0) : 1.0);
+  r[kDeathSuicide] = p_.suicide[age] * (me.mental_health ? p_.suicide_rr_mh * (health_on ? p_.health.suicide_rr : 1.0) : 1.0);
   r[kDeathOther] = p_.other[age];
+
+  // Hepatitis C: infection while injecting, diagnosis, treatment; liver disease.
+  if (me.injecting && (me.hcv == 0 || me.hcv == 3) && s != kRecovery) r[kHcvInfection] = p_.hcv_infection;
+  if (me.hcv == 1) {
+    const double test = in_treatment || s == kPrison ? p_.hcv_test_treated
+                        : s == kHarmReduction        ? 2.0 * p_.hcv_test_outside
+                                                     : p_.hcv_test_outside;
+    r[kHcvDiagnosis] = test * (health_on ? p_.health.hcv_testing_rr : 1.0);
+  }
+  if (me.hcv == 2) {
+    r[kHcvCure] = p_.hcv_treatment.at(p_.clock.calendar_year(t)) * (health_on ? p_.health.hcv_treatment_rr : 1.0);
+  }
+  if (!me.liver) r[kLiverDisease] = p_.liver_onset_other + (me.hcv == 1 || me.hcv == 2 ? p_.liver_onset_hcv : 0.0);
+  if (!me.copd && age >= 15) r[kCopdOnset] = p_.copd_onset[age];
+  r[me.sedatives ? kSedativesStop : kSedativesStart] = me.sedatives ? p_.sedatives_stop : p_.sedatives_start;
   h.until = until;
 }
 
 Pathway EnglandModel::pathway(const Population& pop, PersonId i, double t) const {
   const auto s = static_cast<State>(pop.state[i]);
+  const PersonRecord& me = pop.data(person_)[i];
   if (s != kPrison) {
-    const double released = pop.data(person_)[i].last_release;
-    if (t >= released && t < released + 2 * kWeek) return kPwReleasedWeeks1to2;
-    if (t >= released && t < released + 4 * kWeek) return kPwReleasedWeeks3to4;
+    if (t >= me.last_release && t < me.last_release + 2 * kWeek) return kPwReleasedWeeks1to2;
+    if (t >= me.last_release && t < me.last_release + 4 * kWeek) return kPwReleasedWeeks3to4;
   }
   const double since = t - pop.state_since[i];
   switch (s) {
     case kNotInContact:
     case kHarmReduction:
-    case kWaiting: {
-      const double exit = pop.data(person_)[i].last_exit;
-      if (t >= exit && t < exit + 4 * kWeek) return kPwLeftTreatment4Weeks;
-      if (s == kNotInContact && pop.data(person_)[i].prev_state == kRecovery && since < 4 * kWeek) {
-        return kPwRelapsed4Weeks;
-      }
+    case kWaiting:
+      if (t >= me.last_exit && t < me.last_exit + 4 * kWeek) return kPwLeftTreatment4Weeks;
+      if (s == kNotInContact && me.prev_state == kRecovery && since < 4 * kWeek) return kPwRelapsed4Weeks;
       return s == kNotInContact ? kPwNotInContact : s == kHarmReduction ? kPwHarmReduction : kPwWaiting;
-    }
     case kOst: return since < 4 * kWeek ? kPwOstFirst4Weeks : kPwOst;
     case kDoseReduction: return kPwDoseReduction;
     case kResidential: return kPwResidential;
     case kRecovery: return kPwRecovery;
     default: return kPwPrison;
   }
+}
+
+void EnglandModel::add_cost(Tally& tally, double t, CostItem item, double pounds) const {
+  tally.add_amount(kCosts, period_of_time(t) * kCostItemCount + item, pounds, outputs_[kCosts].fixed_point_scale);
 }
 
 void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) const {
@@ -366,40 +558,77 @@ void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) cons
   pop.state_since[i] = static_cast<float>(t);
 }
 
+void EnglandModel::start_ost(PersonContext& ctx, PersonId i, double t) const {
+  PersonRecord& me = ctx.pop.data(person_)[i];
+  me.time_limited = p_.retention.when.on(t) && ctx.draw(kOstStart, i)[0] < p_.retention.time_limited_share;
+  if (p_.ost_access.when.on(t)) add_cost(ctx.tally, t, kCostInductionSupport, p_.ost_access.cost_per_induction);
+  move(ctx, i, kOst, t);
+}
+
 void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) const {
   auto& pop = ctx.pop;
+  PersonRecord& me = pop.data(person_)[i];
   const std::uint32_t period = period_of_time(t);
   ctx.tally.add(kEvents, period * kEventCount + e);
-  const int age = std::clamp(static_cast<int>(std::floor(t - pop.data(person_)[i].birth)), 0, 200);
+  const int age = std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, Parameters::kMaxAge);
   const int band = age_band(age);
-  const int sex = pop.data(person_)[i].sex;
   auto death = [&](Cause cause) {
     const std::size_t cell =
-        (((static_cast<std::size_t>(period) * kCauseCount + cause) * kAgeBands + band) * 2 + sex) * kPathwayCount +
+        (((static_cast<std::size_t>(period) * kCauseCount + cause) * kAgeBands + band) * 2 + me.sex) * kPathwayCount +
         pathway(pop, i, t);
     ctx.tally.add(kDeaths, cell);
+    ctx.tally.add_amount(kLifeYearsLost, period * kCauseCount + cause, p_.life_expectancy[me.sex][age],
+                         outputs_[kLifeYearsLost].fixed_point_scale);
     move(ctx, i, kDead, t);
   };
   auto overdose = [&](int fatal) {
-    ctx.tally.add(kOverdoses, ((static_cast<std::size_t>(period) * 2 + fatal) * kAgeBands + band) * 2 + sex);
+    ctx.tally.add(kOverdoses, ((static_cast<std::size_t>(period) * 2 + fatal) * kAgeBands + band) * 2 + me.sex);
   };
   auto leave_treatment = [&](State to) {
-    pop.data(person_)[i].last_exit = static_cast<float>(t);
+    me.last_exit = static_cast<float>(t);
     move(ctx, i, to, t);
   };
+  auto kit = [&](NaloxoneFlow channel) {
+    me.naloxone_expiry = static_cast<float>(t + p_.kit_shelf_life);
+    ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + channel);
+    add_cost(ctx.tally, t, kCostNaloxone, p_.cost_kit);
+  };
   switch (static_cast<Event>(e)) {
-    case kFatalOverdose: overdose(0); death(kCauseDrug); break;
-    case kNonFatalOverdose: overdose(1); break;
+    case kFatalOverdose: {
+      overdose(0);
+      const double since_release = t - me.last_release;
+      if (since_release >= 0 && since_release < kWeeksAfterRelease * kWeek && pop.state[i] != kPrison) {
+        ctx.tally.add(kDeathsSinceRelease,
+                      period * kWeeksAfterRelease + static_cast<std::size_t>(since_release / kWeek));
+      }
+      death(kCauseDrug);
+      break;
+    }
+    case kNonFatalOverdose: {
+      overdose(1);
+      me.last_overdose = static_cast<float>(t);
+      if (t < me.naloxone_expiry) {
+        // P(kit used | overdose survived), from the mixture that set the fatality.
+        const double f = std::min(1.0, p_.fatality * (me.copd ? p_.copd_fatality_rr : 1.0));
+        const double fn = std::min(1.0, p_.fatality_naloxone * (me.copd ? p_.copd_fatality_rr : 1.0));
+        const double used = p_.kit_used * (1 - fn) / (p_.kit_used * (1 - fn) + (1 - p_.kit_used) * (1 - f));
+        if (ctx.draw(kKitAtOverdose, i)[0] < used) {
+          me.naloxone_expiry = kNoTime;
+          ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + kKitUsed);
+        }
+      }
+      break;
+    }
     case kDeathLiver: death(kCauseLiver); break;
     case kDeathCopd: death(kCauseCopd); break;
     case kDeathSuicide: death(kCauseSuicide); break;
     case kDeathOther: death(kCauseOther); break;
     case kOutreachContact: move(ctx, i, kHarmReduction, t); break;
     case kLoseContact: move(ctx, i, kNotInContact, t); break;
-    case kStartOst: move(ctx, i, kOst, t); break;
+    case kStartOst: start_ost(ctx, i, t); break;
     case kOstDropout: leave_treatment(kNotInContact); break;
-    case kStartReduction: pop.data(person_)[i].forced = 0; move(ctx, i, kDoseReduction, t); break;
-    case kForcedReduction: pop.data(person_)[i].forced = 1; move(ctx, i, kDoseReduction, t); break;
+    case kStartReduction: me.forced = 0; move(ctx, i, kDoseReduction, t); break;
+    case kForcedReduction: me.forced = 1; move(ctx, i, kDoseReduction, t); break;
     case kReductionComplete: leave_treatment(kRecovery); break;
     case kReductionFailed: leave_treatment(kNotInContact); break;
     case kStartResidential: move(ctx, i, kResidential, t); break;
@@ -408,26 +637,141 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kRelapse: move(ctx, i, kNotInContact, t); break;
     case kImprisoned: move(ctx, i, kPrison, t); break;
     case kReleased: {
-      pop.data(person_)[i].last_release = static_cast<float>(t);
-      const double linked = p_.continuity_of_care.at(p_.clock.calendar_year(t));
-      move(ctx, i, ctx.draw(kReleaseLinkage, i)[0] < linked ? kOst : kNotInContact, t);
+      me.last_release = static_cast<float>(t);
+      const bool lever = p_.prison.when.on(t);
+      const double linked = lever ? p_.prison.continuity : p_.continuity_of_care.at(p_.clock.calendar_year(t));
+      const double on_ost = lever ? p_.prison.ost_in_prison : p_.prison_ost_share;
+      const double kit_chance = p_.naloxone.when.on(t) ? p_.naloxone.kit_on_release : p_.kit_on_release;
+      const Uniforms4 u = ctx.draw(kReleaseLinkage, i);
+      me.prison_ost = u[1] < on_ost;
+      if (u[2] < kit_chance) kit(kKitPrisonRelease);
+      if (u[0] < linked) {
+        add_cost(ctx.tally, t, kCostReleaseLinkage, p_.cost_linkage);
+        start_ost(ctx, i, t);
+      } else {
+        move(ctx, i, kNotInContact, t);
+      }
       break;
     }
     case kCessation: move(ctx, i, kCeased, t); break;
     case kEmigration: move(ctx, i, kEmigrated, t); break;
+    case kHcvInfection: me.hcv = 1; break;
+    case kHcvDiagnosis:
+      me.hcv = 2;
+      add_cost(ctx.tally, t, kCostHcvTests, p_.cost_hcv_test);
+      break;
+    case kHcvCure:
+      me.hcv = 3;
+      add_cost(ctx.tally, t, kCostHcvTreatment, p_.cost_hcv_treatment);
+      break;
+    case kLiverDisease: me.liver = 1; break;
+    case kCopdOnset: me.copd = 1; break;
+    case kSedativesStart: me.sedatives = 1; break;
+    case kSedativesStop: me.sedatives = 0; break;
+    case kNaloxoneKit: {
+      const auto s = pop.state[i];
+      kit(s == kOst || s == kDoseReduction || s == kResidential ? kKitTreatment
+          : s == kHarmReduction                                  ? kKitOutreach
+                                                                 : kKitPharmacyPeer);
+      break;
+    }
     default: throw std::logic_error("unknown event " + std::to_string(e));
+  }
+}
+
+double EnglandModel::risk_score(const Population& pop, PersonId i, double t) const {
+  // Log rate ratios of what a service's information system knows (docs/model.md).
+  const PersonRecord& me = pop.data(person_)[i];
+  double score = 0.0;
+  if (t >= me.last_release && t < me.last_release + 4 * kWeek) score += std::log(7.5);      // Merrall 2010
+  if (t >= me.last_exit && t < me.last_exit + 4 * kWeek) score += std::log(13.39);          // Domzaridou 2022
+  if (t >= me.last_overdose && t < me.last_overdose + 1.0) score += std::log(1.95);         // Caudarella 2016
+  if (me.injecting) score += std::log(2.27 / 1.73);                                          // Pierce 2016
+  if (me.sedatives) score += std::log(1.45);                                                 // Domzaridou 2023
+  if (t - me.birth >= 45) score += std::log(529.0 / 422.1);                                  // Lewer 2022, 45 vs 30
+  if (me.copd) score += std::log(1.5);                                                       // assumption
+  return score;
+}
+
+void EnglandModel::end_step(StepContext& ctx) {
+  const auto& cm = p_.case_management;
+  const double t = ctx.clock.time_of_step(ctx.step + 1);
+  if ((ctx.step + 1) % kCaseManagementEvery != 0) return;
+  auto& pop = ctx.pop;
+  PersonRecord* people = pop.data(person_);
+  const bool on = cm.when.on(t) && cm.places > 0;
+  // Who could have a place: living people in the community.
+  std::vector<std::pair<double, PersonId>> ranked;
+  if (on) {
+    ranked.reserve(pop.size() / 2);
+    for (PersonId i = 0; i < pop.size(); ++i) {
+      if (states_[pop.state[i]].absorbing || pop.state[i] == kPrison) continue;
+      const double tie = ctx.random.uniforms(kCaseManagementDraw, i, ctx.step)[0];
+      ranked.emplace_back(cm.by_risk ? risk_score(pop, i, t) + 1e-6 * tie : tie, i);
+    }
+  }
+  const auto places = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(std::llround(cm.places * p_.scale)));
+  std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(places), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::vector<std::uint8_t> chosen(pop.size(), 0);
+  for (std::size_t k = 0; k < places; ++k) chosen[ranked[k].second] = 1;
+  for (PersonId i = 0; i < pop.size(); ++i) {
+    if (people[i].case_managed != chosen[i] && !states_[pop.state[i]].absorbing) {
+      people[i].case_managed = chosen[i];
+      pop.reschedule(i, static_cast<float>(t));  // their hazards changed
+    }
+  }
+  if (places > 0) {
+    add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostCaseManagement,
+             static_cast<double>(places) * cm.cost_per_place_year * kCaseManagementEvery / ctx.clock.steps_per_year);
   }
 }
 
 void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const {
   const StateId s = pop.state[i];
   if (states_[s].absorbing) return;
+  const PersonRecord& me = pop.data(person_)[i];
   const double t = p_.weekly ? static_cast<double>(period) / p_.clock.steps_per_year : period;
-  const int age = std::clamp(static_cast<int>(std::floor(t - pop.data(person_)[i].birth)), 0, 200);
-  tally.add(kPeople, ((static_cast<std::size_t>(period) * kStateCount + s) * kAgeBands + age_band(age)) * 2 +
-                         pop.data(person_)[i].sex);
+  const int age = std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, 200);
+  tally.add(kPeople, ((static_cast<std::size_t>(period) * kStateCount + s) * kAgeBands + age_band(age)) * 2 + me.sex);
   tally.add_amount(kPersonYears, period * kStateCount + s, period_end(period) - t,
                    outputs_[kPersonYears].fixed_point_scale);
+  const std::size_t base = static_cast<std::size_t>(period) * kConditionCount;
+  if (me.hcv == 1) tally.add(kConditions, base + kHcvUndiagnosed);
+  if (me.hcv == 2) tally.add(kConditions, base + kHcvDiagnosed);
+  if (me.hcv == 3) tally.add(kConditions, base + kHcvCured);
+  if (me.liver) tally.add(kConditions, base + kLiverDiseaseCondition);
+  if (me.copd) tally.add(kConditions, base + kCopd);
+  if (me.sedatives) tally.add(kConditions, base + kSedatives);
+  if (me.mental_health) tally.add(kConditions, base + kMentalHealth);
+  if (t < me.naloxone_expiry) tally.add(kConditions, base + kNaloxoneHeld);
+  if (me.case_managed) tally.add(kConditions, base + kCaseManaged);
+  if (me.injecting) tally.add(kConditions, base + kInjecting);
+}
+
+void EnglandModel::finish(Tally& tally) const {
+  // Costs that accrue with time in a service: person-years x unit cost, and lever
+  // costs for the share of each period the lever was on.
+  const double py_scale = outputs_[kPersonYears].fixed_point_scale;
+  for (std::uint32_t k = 0; k < periods_; ++k) {
+    auto py = [&](State s) { return static_cast<double>(tally.cell(kPersonYears, k * kStateCount + s)) / py_scale; };
+    const double start = p_.weekly ? static_cast<double>(k) / p_.clock.steps_per_year : k;
+    const double end = period_end(k);
+    const double mid = (start + end) / 2;
+    const double treated = py(kOst) + py(kDoseReduction);
+    add_cost(tally, mid, kCostOst, treated * p_.cost_ost);
+    add_cost(tally, mid, kCostResidential, py(kResidential) * p_.cost_residential);
+    add_cost(tally, mid, kCostOutreach, py(kHarmReduction) * p_.cost_outreach);
+    add_cost(tally, mid, kCostRetentionSupport,
+             py(kOst) * p_.retention.when.share_of(start, end) * p_.retention.cost_per_client_year);
+    if (p_.health.cost_per_person_year > 0) {
+      // People with COPD, liver disease or a mental-health condition (census count).
+      std::int64_t with = 0;
+      for (Condition c : {kLiverDiseaseCondition, kCopd, kMentalHealth}) with += tally.cell(kConditions, k * kConditionCount + c);
+      add_cost(tally, mid, kCostHealthCare,
+               static_cast<double>(with) * (end - start) * p_.health.when.share_of(start, end) * p_.health.cost_per_person_year);
+    }
+  }
 }
 
 }  // namespace averted::england

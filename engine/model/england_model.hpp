@@ -1,6 +1,8 @@
 // The England model: an ageing cohort of people who use heroin, moving through the
-// care pathway (pathway.hpp) with competing causes of death. Built on the kernel's
-// Model interface only.
+// care pathway (pathway.hpp) with competing causes of death, hepatitis C, liver
+// disease, COPD, co-prescribed sedatives, take-home naloxone and the eight
+// commissioning levers. Built on the kernel's Model interface only; docs/model.md
+// gives every equation and source.
 #pragma once
 
 #include <array>
@@ -13,8 +15,17 @@
 
 namespace averted::england {
 
+// A commissioning lever is on from `start` (inclusive) to `end` (exclusive), in
+// years since the run's start.
+struct LeverWindow {
+  double start = 1e9, end = 1e9;
+  bool on(double t) const { return t >= start && t < end; }
+  // Share of [a, b) during which the lever is on.
+  double share_of(double a, double b) const;
+};
+
 // Parameters as the hot path uses them: rates per year, age curves tabulated by
-// single year of age.
+// single year of age, calendar series converted to run time.
 struct Parameters {
   static constexpr int kMaxAge = 110;
   Clock clock;
@@ -27,37 +38,103 @@ struct Parameters {
   double cessation = 0, emigration = 0;
 
   // Per single year of age: overdoses per person-year of someone not in contact with
-  // services (the reference), and deaths from the other causes.
-  std::array<double, kMaxAge + 1> overdose{}, liver{}, copd{}, suicide{}, other{};
-  double fatality = 0;
+  // services (the reference), deaths from the other causes, COPD onset.
+  std::array<double, kMaxAge + 1> overdose{}, liver{}, copd{}, suicide{}, other{}, copd_onset{};
+  // Remaining general-population life expectancy by sex and age (life-years lost).
+  std::array<std::array<double, kMaxAge + 1>, 2> life_expectancy{};
+  double fatality = 0, fatality_naloxone = 0, kit_used = 0, kit_shelf_life = 0, copd_fatality_rr = 1;
   double rr_ost = 1, rr_ost_induction = 1, rr_after_exit = 1, rr_reduction = 1,
          rr_residential = 1, rr_recovery = 1, rr_prison = 1, rr_release_w12 = 1,
-         rr_release_w34 = 1, rr_relapse = 1, rr_injecting = 1;
+         rr_release_w34 = 1, rr_relapse = 1, rr_injecting = 1, rr_sedatives = 1, rr_recent_overdose = 1,
+         rr_release_prison_ost = 1;
 
   double outreach = 0, lose_contact = 0, self_referral = 0, referral = 0, ost_dropout = 0,
          voluntary_reduction = 0, forced_reduction = 0, reduction_complete = 0,
          reduction_failed = 0, forced_failure_rr = 1, residential_entry = 0,
          residential_complete = 0, residential_dropout = 0, relapse = 0, recovery_cessation = 0,
-         imprisonment = 0, imprisonment_rr_treated = 1, release = 0;
+         imprisonment = 0, imprisonment_rr_treated = 1, release = 0, prison_ost_share = 0;
   Series continuity_of_care;
+
+  // Comorbidities.
+  double hcv_infection = 0, hcv_at_entry = 0, hcv_test_treated = 0, hcv_test_outside = 0,
+         liver_onset_hcv = 0, liver_onset_other = 0, liver_rr_disease = 1, liver_rr_hcv = 1,
+         copd_death_rr = 1, mental_health_share = 0, suicide_rr_mh = 1, sedatives_start = 0,
+         sedatives_stop = 0;
+  Series hcv_treatment;  // by calendar year
+
+  // Naloxone supply per person-year without a kit, by channel; chance of a kit on release.
+  double kits_treatment = 0, kits_outreach = 0, kits_pharmacy_peer = 0, kit_on_release = 0;
+
+  // Unit costs, pounds.
+  double cost_ost = 0, cost_residential = 0, cost_kit = 0, cost_outreach = 0, cost_hcv_test = 0,
+         cost_hcv_treatment = 0, cost_linkage = 0;
+
+  // The eight levers (budget: costs are reported by lever; budget mode comes with
+  // the commissioning issue).
+  struct {
+    LeverWindow when;
+    double referral_rr = 1, induction_rr = 1, cost_per_induction = 0;
+  } ost_access;
+  struct {
+    LeverWindow when;
+    double time_limited_share = 0, time_limit = 1, dropout_rr = 1, cost_per_client_year = 0;
+  } retention;
+  struct {
+    LeverWindow when;
+    double supply_rr = 1, kit_on_release = 0;
+  } naloxone;
+  struct {
+    LeverWindow when;
+    double continuity = 0, ost_in_prison = 0;
+  } prison;
+  struct {
+    LeverWindow when;
+    double contact_rr = 1, conversion_rr = 1;
+  } outreach_lever;
+  struct {
+    LeverWindow when;
+    double hcv_testing_rr = 1, hcv_treatment_rr = 1, copd_death_rr = 1, liver_death_rr = 1, suicide_rr = 1,
+           cost_per_person_year = 0;
+  } health;
+  struct {
+    LeverWindow when;
+    double places = 0;
+    bool by_risk = true;
+    double overdose_rr = 1, dropout_rr = 1, cost_per_place_year = 0;
+  } case_management;
+
+  // Every time (run time) at which a lever or a calendar series used in hazards
+  // changes; hazards are re-evaluated there.
+  std::vector<double> change_times;
+  double next_change_after(double t) const;
 
   static Parameters from(const Scenario& scenario);
 };
 
-inline constexpr float kNoTime = -1e9f;  // "never happened" for last_exit / last_release
+inline constexpr float kNoTime = -1e9f;  // "never happened" for the times below
 
-// The model's per-person attributes, kept together in one 16-byte column because
-// every event reads most of them: one cache line per person instead of seven.
+// The model's per-person attributes, kept together in one 32-byte column because
+// every event reads most of them: one cache line per person instead of many.
 struct PersonRecord {
-  float birth;         // birth time, years since the run's start
-  float last_exit;     // last exit from OST, dose reduction or residential care
-  float last_release;  // last release from prison
-  std::uint8_t sex;    // 0 male, 1 female
+  float birth;            // birth time, years since the run's start
+  float last_exit;        // last exit from OST, dose reduction or residential care
+  float last_release;     // last release from prison
+  float naloxone_expiry;  // a kit held is usable until then (kNoTime: none)
+  float last_overdose;    // last non-fatal overdose
+  std::uint8_t sex;       // 0 male, 1 female
   std::uint8_t injecting;
-  std::uint8_t prev_state;  // state before the current one
-  std::uint8_t forced;      // the current dose reduction is forced
+  std::uint8_t prev_state;    // state before the current one
+  std::uint8_t forced;        // the current dose reduction is forced
+  std::uint8_t hcv;           // 0 never or cleared, 1 chronic undiagnosed, 2 chronic diagnosed, 3 cured
+  std::uint8_t liver;         // advanced liver disease
+  std::uint8_t copd;
+  std::uint8_t sedatives;     // co-prescribed benzodiazepines or gabapentinoids
+  std::uint8_t mental_health;
+  std::uint8_t case_managed;
+  std::uint8_t time_limited;  // this OST episode is on time-limited prescribing
+  std::uint8_t prison_ost;    // was on OST when last released
 };
-static_assert(sizeof(PersonRecord) == 16);
+static_assert(sizeof(PersonRecord) == 32);
 
 class EnglandModel final : public Model {
  public:
@@ -74,22 +151,32 @@ class EnglandModel final : public Model {
   void begin_step(StepContext& ctx) override;
   void hazards(const Population& pop, PersonId i, double t, Hazards& out) const override;
   void apply(PersonContext& ctx, PersonId i, EventId e, double t) const override;
-  void end_step(StepContext&) override {}
+  void end_step(StepContext& ctx) override;
   void census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const override;
+  void finish(Tally& tally) const override;
   std::uint32_t period_of_step(std::uint32_t step) const override;
   bool is_period_start(std::uint32_t step) const override;
 
   const Parameters& parameters() const { return p_; }
+  // The information-system risk score of person i at time t (docs/model.md).
+  double risk_score(const Population& pop, PersonId i, double t) const;
 
   // Output table indices, in the order of outputs().
-  enum Table : std::size_t { kDeaths, kOverdoses, kEvents, kPeople, kPersonYears, kEntrants };
+  enum Table : std::size_t {
+    kDeaths, kOverdoses, kEvents, kPeople, kPersonYears, kEntrants, kConditions, kNaloxone, kCosts,
+    kLifeYearsLost, kDeathsSinceRelease
+  };
   static constexpr int kAgeBands = 11;  // <20, 20-24, ..., 60-64, 65+
+  static constexpr int kWeeksAfterRelease = 12;
+  static constexpr std::uint32_t kCaseManagementEvery = 13;  // steps between allocations
 
  private:
   std::uint32_t period_of_time(double t) const;
   double period_end(std::uint32_t period) const;
   Pathway pathway(const Population& pop, PersonId i, double t) const;
   void move(PersonContext& ctx, PersonId i, State to, double t) const;
+  void start_ost(PersonContext& ctx, PersonId i, double t) const;
+  void add_cost(Tally& tally, double t, CostItem item, double pounds) const;
   void add_person(Population& pop, PersonId i, double entry_time, double age, const Uniforms4& u) const;
 
   Parameters p_;

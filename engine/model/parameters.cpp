@@ -292,6 +292,207 @@ void declare_england_parameters(ParamTable& t) {
                "Share of people released with a treatment need who start community OST within "
                "3 weeks (held at the 2015/16 value before it was first measured).",
                "evidence.csv continuity_of_care_prison_to_community_3wk (PHOF C20), by financial year"));
+
+  // --- comorbidities ---
+  t.add(rate("health.hcv_infection_rate", 0.04,
+             "Rate of becoming chronically infected with hepatitis C while injecting (not cured).",
+             "derived: UAM antibody prevalence about 50% (uam_hcv_antibody_prevalence) after a median "
+             "of about 15 years injecting (uam_median_years_injecting) gives about 0.05 a year; "
+             "about 75% of infections become chronic"));
+  t.add(probability("health.hcv_chronic_at_entry", 0.05,
+                    "Share of new initiates who already have chronic hepatitis C.",
+                    "assumption: most infections come after years of injecting"));
+  t.add(rate("health.hcv_test_rate_in_treatment", 0.3,
+             "Rate at which people with undiagnosed chronic HCV are diagnosed while in treatment.",
+             "assumption: 27-51% of those with chronic infection aware (uam_hcv_awareness_chronic)"));
+  t.add(rate("health.hcv_test_rate_outside", 0.05,
+             "Rate of HCV diagnosis outside treatment (harm-reduction contact doubles it).",
+             "assumption (uam_hcv_awareness_chronic)"));
+  t.add(series("health.hcv_treatment_rate",
+               Series{Series::Interp::Step, {1980, 2016}, {0.02, 0.3}}, "per person-year", 0, 100,
+               "calendar year", 1900, 2200,
+               "Rate at which diagnosed chronic HCV is treated and cured (direct-acting antivirals "
+               "from 2016; interferon before).",
+               "derived: chronic HCV in England fell 51.6% from 2015 to 2022 (EVIDENCE.md section 8)"));
+  t.add(rate("health.liver_disease_rate_hcv", 0.02,
+             "Rate of developing advanced liver disease with chronic HCV.",
+             "assumption: about 20% progress to cirrhosis over 20 years of chronic infection"));
+  t.add(rate("health.liver_disease_rate_other", 0.003,
+             "Rate of advanced liver disease without HCV (alcohol, other causes).",
+             "assumption pending calibration to mortality.liver"));
+  t.add(multiplier("health.liver_death_rr_disease", 15.0,
+                   "Liver death rate with advanced liver disease, relative to without.",
+                   "assumption: the Lewer 2022 liver curve is split so that people with advanced "
+                   "liver disease carry most liver deaths"));
+  t.add(multiplier("health.liver_death_rr_hcv", 2.0,
+                   "Liver death rate with chronic HCV and no advanced disease, relative to none.",
+                   "assumption: viral hepatitis SMR 103.5 (Lewer 2022) reflects advanced disease"));
+  t.add(series("health.copd_onset_rate", by_age({0.0005, 0.001, 0.002, 0.004, 0.007, 0.012, 0.018, 0.025, 0.035, 0.045}),
+               "per person-year", 0, 1, "age", 0, 120,
+               "Rate of COPD diagnosis by age.",
+               "assumption: shaped on the COPD death curve (Lewer 2022) and the diagnosis hazard "
+               "ratio 5.89 (Lewer 2022 BMJ Medicine)"));
+  t.add(multiplier("health.copd_death_rr", 20.0,
+                   "COPD death rate with a COPD diagnosis relative to without.",
+                   "assumption: splits the Lewer 2022 COPD curve between diagnosed and undiagnosed"));
+  t.add(multiplier("health.copd_overdose_fatality_rr", 1.5,
+                   "Fatality of an overdose for someone with COPD, relative to without.",
+                   "assumption: ONS notes older users with lung disease are more vulnerable; no UK "
+                   "estimate found (COSTS-LOCAL.md section 3)"));
+  t.add(probability("health.mental_health_share", 0.4,
+                    "Share of people with a mental-health condition (fixed at entry).",
+                    "assumption: a common estimate of co-occurring conditions in treatment"));
+  t.add(multiplier("health.suicide_rr_mental_health", 3.0,
+                   "Suicide rate with a mental-health condition relative to without.",
+                   "assumption"));
+  t.add(rate("health.sedatives_start_rate", 0.05,
+             "Rate of starting co-prescribed sedatives (benzodiazepines, gabapentinoids).",
+             "assumption: about 20% prevalence at the stop rate below"));
+  t.add(rate("health.sedatives_stop_rate", 0.2, "Rate of stopping co-prescribed sedatives.",
+             "assumption"));
+  t.add(multiplier("overdose.rr_sedatives", 1.45,
+                   "Overdose rate with co-prescribed sedatives relative to without.",
+                   "Domzaridou et al. 2023: benzodiazepines wRR 1.45 (1.26-1.67), EVIDENCE.md section 9"));
+  t.add(multiplier("overdose.rr_recent_overdose", 1.95,
+                   "Overdose rate in the year after a non-fatal overdose.",
+                   "Caudarella et al. 2016: aHR 1.95 (1.17-3.27) for fatal overdose (COSTS-LOCAL.md section 3)"));
+  t.add(probability("overdose.fatality_with_naloxone", 0.008,
+                    "Share of overdoses that are fatal when take-home naloxone is used.",
+                    "McDonald & Strang 2016: 1 in 123 (0.8%), EVIDENCE.md section 6"));
+  t.add(probability("naloxone.used_at_overdose", 0.5,
+                    "Chance that a kit held is at hand and used at an overdose.",
+                    "assumption: many overdoses are unwitnessed or the kit is elsewhere"));
+  t.add(real("naloxone.shelf_life", 3.0, "years", 0.1, 20,
+             "Years a kit stays usable after it is supplied.",
+             "assumption: intramuscular kits carry about 3 years' expiry"));
+  t.add(rate("naloxone.kits_per_ost_client_year", 0.15,
+             "Kits supplied per person-year in OST (treatment-service channel).",
+             "derived: England 2016/17 about 12 kits per 100 people using opiates a year (Release FOI, "
+             "COSTS-LOCAL.md 1d), most through treatment services"));
+  t.add(rate("naloxone.kits_per_outreach_contact_year", 0.1,
+             "Kits supplied per person-year in harm-reduction contact.", "assumption (as above)"));
+  t.add(rate("naloxone.kits_per_person_year_pharmacy_peer", 0.02,
+             "Kits supplied per person-year to people not in contact (pharmacies, peers).",
+             "assumption (as above)"));
+  t.add(probability("naloxone.kit_on_release", 0.1, "Chance of a kit on release from prison.",
+                    "Scotland 2011/12: 715 kits for about 7,125 opioid-using liberations (EVIDENCE.md section 6)"));
+  t.add(probability("prison.ost_in_prison_share", 0.5,
+                    "Share of people with opioid dependence who are on OST when released.",
+                    "assumption: 48% of prison treatment is for opiates (ndtms_secure_share_opiate)"));
+  t.add(multiplier("prison.release_rr_ost_in_prison", 0.27,
+                   "Death risk in the 4 weeks after release for people on OST at release, relative "
+                   "to those not.",
+                   "Marsden et al. 2017, Addiction: adjusted HR 0.27 (0.11-0.71), COSTS-LOCAL.md section 3"));
+
+  // --- unit costs (pounds) ---
+  t.add(real("costs.ost_per_person_year", 1970, "pounds per person-year", 0, 1e6,
+             "Cost of a year of community treatment (OST, dose reduction).",
+             "costs_local: RO3 local-authority spend / adults in treatment, 2023-24 (COSTS-LOCAL.md section 0)"));
+  t.add(real("costs.residential_per_person_year", 26000, "pounds per person-year", 0, 1e6,
+             "Cost of a year of residential rehabilitation or inpatient detox.",
+             "assumption: about £500 a week; 1992 range £280-£1,000+ a week (COSTS-LOCAL.md 1c); no current figure found"));
+  t.add(real("costs.naloxone_kit", 19, "pounds per kit", 0, 1e4, "Cost of a take-home naloxone kit.",
+             "Bird et al. 2016: £225,000 for about 12,000 kits (COSTS-LOCAL.md 1d)"));
+  t.add(real("costs.outreach_per_person_year", 300, "pounds per person-year", 0, 1e6,
+             "Cost of a year of outreach or needle-exchange contact.",
+             "assumption: no NSP cost per contact found (COSTS-LOCAL.md 1e)"));
+  t.add(real("costs.hcv_test", 30, "pounds per test", 0, 1e5, "Cost of an HCV diagnosis (test).",
+             "assumption: HCV test cost not found (COSTS-LOCAL.md 1f)"));
+  t.add(real("costs.hcv_treatment", 10000, "pounds per course", 0, 1e6,
+             "Cost of a course of direct-acting antivirals.",
+             "assumption: below the £25,987 list price (NICE TA363); the NHS price is confidential"));
+  t.add(real("costs.release_linkage", 200, "pounds per linked release", 0, 1e5,
+             "Cost of linking a released person to community treatment.",
+             "assumption: about 4 hours of a worker's time"));
+
+  // --- commissioning levers: each applies from `start` until `end` (dates allowed) ---
+  auto lever_dates = [&](const std::string& lever, const std::string& what) {
+    t.add(real("levers." + lever + ".start", 2100, "calendar year", 1950, 2200,
+               "Date the " + what + " lever starts (e.g. 2026-04-01). 2100: never.", "set by the scenario"));
+    t.add(real("levers." + lever + ".end", 2200, "calendar year", 1950, 2200,
+               "Date the " + what + " lever ends.", "set by the scenario"));
+  };
+  lever_dates("ost_access", "OST access");
+  t.add(multiplier("levers.ost_access.referral_rr", 1.0,
+                   "Multiplier on starting OST (self-referral and referral from outreach).", "set by the scenario"));
+  t.add(multiplier("levers.ost_access.induction_overdose_rr", 1.0,
+                   "Multiplier on overdose risk in the first 4 weeks of OST (induction support).",
+                   "set by the scenario"));
+  t.add(real("levers.ost_access.cost_per_induction", 150, "pounds per OST start", 0, 1e5,
+             "Extra cost of supported induction, per OST start while the lever is on.",
+             "assumption: about 3 hours of key-worker time"));
+  lever_dates("retention", "retention and forced reduction");
+  t.add(probability("levers.retention.time_limited_share", 0.0,
+                    "Share of people starting OST on time-limited prescribing (a forced taper after "
+                    "a fixed time).", "set by the scenario"));
+  t.add(real("levers.retention.time_limit_years", 1.0, "years", 0.02, 50,
+             "Time in OST before a time-limited prescription is tapered.", "set by the scenario"));
+  t.add(multiplier("levers.retention.dropout_rr", 1.0,
+                   "Multiplier on unplanned OST drop-out (retention support).", "set by the scenario"));
+  t.add(real("levers.retention.cost_per_client_year", 100, "pounds per person-year", 0, 1e6,
+             "Extra cost of retention support per OST person-year while the lever is on.",
+             "assumption"));
+  lever_dates("naloxone", "naloxone");
+  t.add(multiplier("levers.naloxone.supply_rr", 1.0,
+                   "Multiplier on kits supplied through every community channel.", "set by the scenario"));
+  t.add(probability("levers.naloxone.kit_on_release", 0.1,
+                    "Chance of a kit on release from prison while the lever is on.", "set by the scenario"));
+  lever_dates("prison", "prison release continuity");
+  t.add(probability("levers.prison.continuity_of_care", 0.53,
+                    "Share of released people who start community OST within 3 weeks while the lever "
+                    "is on (target 75%).", "PHOF C20 target (EVIDENCE.md section 3)"));
+  t.add(probability("levers.prison.ost_in_prison_share", 0.5,
+                    "Share on OST at release while the lever is on.", "set by the scenario"));
+  lever_dates("outreach", "outreach and needle exchange");
+  t.add(multiplier("levers.outreach.contact_rr", 1.0, "Multiplier on outreach contact with people not in contact.",
+                   "set by the scenario"));
+  t.add(multiplier("levers.outreach.conversion_rr", 1.0,
+                   "Multiplier on starting OST from harm-reduction contact.", "set by the scenario"));
+  lever_dates("health", "physical and mental health");
+  t.add(multiplier("levers.health.hcv_testing_rr", 1.0, "Multiplier on HCV diagnosis.", "set by the scenario"));
+  t.add(multiplier("levers.health.hcv_treatment_rr", 1.0, "Multiplier on HCV treatment.", "set by the scenario"));
+  t.add(multiplier("levers.health.copd_death_rr", 1.0,
+                   "Multiplier on COPD deaths of people with COPD (COPD care).", "set by the scenario"));
+  t.add(multiplier("levers.health.liver_death_rr", 1.0,
+                   "Multiplier on liver deaths of people with advanced liver disease (liver care).",
+                   "set by the scenario"));
+  t.add(multiplier("levers.health.suicide_rr", 1.0,
+                   "Multiplier on suicide of people with a mental-health condition (mental-health care).",
+                   "set by the scenario"));
+  t.add(real("levers.health.cost_per_person_year", 0, "pounds per person-year", 0, 1e6,
+             "Extra cost of COPD, liver and mental-health care per person-year with the condition.",
+             "set by the scenario"));
+  lever_dates("case_management", "risk-targeted case management");
+  t.add(real("levers.case_management.places", 0, "places (England scale)", 0, 1e7,
+             "Intensive case-management places; scaled with run.population_scale.", "set by the scenario"));
+  ParamSpec alloc;
+  alloc.path = "levers.case_management.allocation";
+  alloc.type = ParamType::Choice;
+  alloc.choices = {"risk", "random"};
+  alloc.default_value = std::string("risk");
+  alloc.description = "Who gets a place: the highest risk scores (information systems) or people at random.";
+  alloc.source = "set by the scenario";
+  t.add(alloc);
+  t.add(multiplier("levers.case_management.overdose_rr", 0.8,
+                   "Overdose rate while case-managed.",
+                   "assumption: no English estimate of intensive case management found (COSTS-LOCAL.md 1j)"));
+  t.add(multiplier("levers.case_management.dropout_rr", 0.7,
+                   "OST drop-out while case-managed.", "assumption (as above)"));
+  t.add(real("levers.case_management.cost_per_place_year", 3000, "pounds per place-year", 0, 1e6,
+             "Cost of a case-management place for a year.",
+             "assumption: about 1 hour a week of a Band 6 worker (COSTS-LOCAL.md 1j: not found)"));
+
+  // --- life-years lost: general-population life expectancy (ONS national life tables) ---
+  t.add(series("outputs.life_expectancy_male", Series{Series::Interp::Linear, {15, 20, 30, 40, 50, 60, 70, 80, 90},
+                                                       {64.2, 59.3, 49.6, 40.0, 30.7, 22.0, 14.2, 7.9, 3.8}},
+               "years", 0, 120, "age", 0, 120,
+               "Remaining life expectancy of men in England's general population, for life-years lost.",
+               "ONS National life tables, England, 2017-2019 (values rounded; check against the current table)"));
+  t.add(series("outputs.life_expectancy_female", Series{Series::Interp::Linear, {15, 20, 30, 40, 50, 60, 70, 80, 90},
+                                                         {68.1, 63.2, 53.4, 43.6, 34.1, 25.0, 16.6, 9.3, 4.4}},
+               "years", 0, 120, "age", 0, 120,
+               "Remaining life expectancy of women in England's general population.",
+               "ONS National life tables, England, 2017-2019 (values rounded; check against the current table)"));
 }
 
 std::vector<ScenarioError> check_consistency(const Scenario& s) {

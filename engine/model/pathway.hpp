@@ -46,6 +46,14 @@ enum Event : std::uint8_t {
   kReleased,
   kCessation,
   kEmigration,
+  kHcvInfection,      // chronic hepatitis C infection while injecting
+  kHcvDiagnosis,      // tested and diagnosed
+  kHcvCure,           // treated with direct-acting antivirals and cured
+  kLiverDisease,      // advanced liver disease
+  kCopdOnset,         // COPD diagnosis
+  kSedativesStart,    // co-prescribed benzodiazepines or gabapentinoids
+  kSedativesStop,
+  kNaloxoneKit,       // receives a take-home naloxone kit in the community
   kEventCount
 };
 
@@ -70,6 +78,30 @@ enum Pathway : std::uint8_t {
   kPathwayCount
 };
 
+// Costs are reported by commissioning lever or service.
+enum CostItem : std::uint8_t {
+  kCostOst, kCostResidential, kCostOutreach, kCostNaloxone, kCostHcvTests, kCostHcvTreatment,
+  kCostReleaseLinkage, kCostInductionSupport, kCostRetentionSupport, kCostHealthCare,
+  kCostCaseManagement, kCostItemCount
+};
+inline constexpr std::array<std::string_view, kCostItemCount> kCostItemNames = {
+    "ost_treatment", "residential", "outreach", "naloxone_kits", "hcv_tests", "hcv_treatment",
+    "release_linkage", "induction_support", "retention_support", "health_care", "case_management"};
+
+// People alive with each condition, counted at each census.
+enum Condition : std::uint8_t {
+  kHcvUndiagnosed, kHcvDiagnosed, kHcvCured, kLiverDiseaseCondition, kCopd, kSedatives,
+  kMentalHealth, kNaloxoneHeld, kCaseManaged, kInjecting, kConditionCount
+};
+inline constexpr std::array<std::string_view, kConditionCount> kConditionNames = {
+    "hcv_chronic_undiagnosed", "hcv_chronic_diagnosed", "hcv_cured", "advanced_liver_disease",
+    "copd", "sedatives", "mental_health_condition", "naloxone_kit_held", "case_managed", "injecting"};
+
+// Take-home naloxone: kits supplied by channel, and kits used at an overdose.
+enum NaloxoneFlow : std::uint8_t { kKitTreatment, kKitOutreach, kKitPharmacyPeer, kKitPrisonRelease, kKitUsed, kNaloxoneFlowCount };
+inline constexpr std::array<std::string_view, kNaloxoneFlowCount> kNaloxoneFlowNames = {
+    "supplied_treatment", "supplied_outreach", "supplied_pharmacy_peer", "supplied_prison_release", "used"};
+
 inline constexpr std::array<std::string_view, kStateCount> kStateNames = {
     "not_in_contact", "harm_reduction", "waiting", "ost", "dose_reduction", "residential",
     "recovery", "prison", "dead", "ceased", "emigrated"};
@@ -78,7 +110,8 @@ inline constexpr std::array<std::string_view, kEventCount> kEventNames = {
     "death_other", "outreach_contact", "lose_contact", "start_ost", "ost_dropout",
     "start_reduction", "forced_reduction", "reduction_complete", "reduction_failed",
     "start_residential", "residential_complete", "residential_dropout", "relapse",
-    "imprisoned", "released", "cessation", "emigration"};
+    "imprisoned", "released", "cessation", "emigration", "hcv_infection", "hcv_diagnosis",
+    "hcv_cure", "liver_disease", "copd_onset", "sedatives_start", "sedatives_stop", "naloxone_kit"};
 inline constexpr std::array<std::string_view, kCauseCount> kCauseNames = {
     "drug_poisoning", "liver", "copd_respiratory", "suicide", "other"};
 inline constexpr std::array<std::string_view, kPathwayCount> kPathwayNames = {
