@@ -230,7 +230,9 @@ EnglandModel::EnglandModel(Parameters p) : p_(std::move(p)) {
   periods_ = static_cast<std::uint32_t>(p_.weekly ? years * p_.clock.steps_per_year : years);
 
   for (int s = 0; s < kStateCount; ++s) {
-    states_.push_back({std::string(kStateNames[s]), "", s == kDead || s == kCeased || s == kEmigrated});
+    // People who stop using stay in the population: they can still die of other
+    // causes, and a scenario that helps people stop must not lose their deaths.
+    states_.push_back({std::string(kStateNames[s]), "", s == kDead || s == kEmigrated});
   }
   for (auto n : kEventNames) events_.push_back({std::string(n), ""});
 
@@ -466,6 +468,9 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
       od *= p_.rr_prison;
       r[kReleased] = p_.release;
       break;
+    case kCeased:
+      od = 0.0;  // no longer using
+      break;
     default:
       break;
   }
@@ -479,10 +484,10 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     // Take-home naloxone for people without a usable kit, through their channel.
     if (!(t < me.naloxone_expiry)) {
       const double supply = p_.naloxone.when.on(t) ? p_.naloxone.supply_rr : 1.0;
-      r[kNaloxoneKit] = supply * (in_treatment                ? p_.kits_treatment
-                                  : s == kHarmReduction       ? p_.kits_outreach
-                                  : s == kRecovery            ? 0.0
-                                                              : p_.kits_pharmacy_peer);
+      r[kNaloxoneKit] = supply * (in_treatment                                ? p_.kits_treatment
+                                  : s == kHarmReduction                       ? p_.kits_outreach
+                                  : s == kNotInContact || s == kWaiting       ? p_.kits_pharmacy_peer
+                                                                              : 0.0);
     }
   }
   const bool kit = t < me.naloxone_expiry;
@@ -502,7 +507,9 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
   r[kDeathOther] = p_.other[age];
 
   // Hepatitis C: infection while injecting, diagnosis, treatment; liver disease.
-  if (me.injecting && (me.hcv == 0 || me.hcv == 3) && s != kRecovery) r[kHcvInfection] = p_.hcv_infection;
+  if (me.injecting && (me.hcv == 0 || me.hcv == 3) && s != kRecovery && s != kCeased && s != kPrison) {
+    r[kHcvInfection] = p_.hcv_infection;
+  }
   if (me.hcv == 1) {
     const double test = in_treatment || s == kPrison ? p_.hcv_test_treated
                         : s == kHarmReduction        ? 2.0 * p_.hcv_test_outside
@@ -537,6 +544,7 @@ Pathway EnglandModel::pathway(const Population& pop, PersonId i, double t) const
     case kDoseReduction: return kPwDoseReduction;
     case kResidential: return kPwResidential;
     case kRecovery: return kPwRecovery;
+    case kCeased: return kPwCeased;
     default: return kPwPrison;
   }
 }
@@ -705,7 +713,8 @@ void EnglandModel::end_step(StepContext& ctx) {
   if (on) {
     ranked.reserve(pop.size() / 2);
     for (PersonId i = 0; i < pop.size(); ++i) {
-      if (states_[pop.state[i]].absorbing || pop.state[i] == kPrison) continue;
+      const auto st = pop.state[i];
+      if (states_[st].absorbing || st == kPrison || st == kCeased) continue;
       const double tie = ctx.random.uniforms(kCaseManagementDraw, i, ctx.step)[0];
       ranked.emplace_back(cm.by_risk ? risk_score(pop, i, t) + 1e-6 * tie : tie, i);
     }

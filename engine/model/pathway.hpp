@@ -18,7 +18,7 @@ enum State : std::uint8_t {
   kRecovery,       // completed treatment, abstinent
   kPrison,
   kDead,
-  kCeased,      // stopped using for good
+  kCeased,      // stopped using for good; still alive, so still at risk of other causes
   kEmigrated,   // left England
   kStateCount
 };
@@ -75,6 +75,7 @@ enum Pathway : std::uint8_t {
   kPwReleasedWeeks1to2,
   kPwReleasedWeeks3to4,
   kPwRelapsed4Weeks,
+  kPwCeased,
   kPathwayCount
 };
 
@@ -117,6 +118,6 @@ inline constexpr std::array<std::string_view, kCauseCount> kCauseNames = {
 inline constexpr std::array<std::string_view, kPathwayCount> kPathwayNames = {
     "not_in_contact", "harm_reduction", "waiting", "ost_first_4_weeks", "ost",
     "dose_reduction", "residential", "recovery", "prison", "left_treatment_last_4_weeks",
-    "released_weeks_1_2", "released_weeks_3_4", "relapsed_last_4_weeks"};
+    "released_weeks_1_2", "released_weeks_3_4", "relapsed_last_4_weeks", "ceased_use"};
 
 }  // namespace averted::england

@@ -98,7 +98,7 @@ TEST(Kernel, ZeroRatesGiveExactlyZeroEvents) {
 
 TEST(Kernel, CensusEventsAndPersonYearsAgree) {
   // Concordance of three outputs: the census at the start of each year equals the
-  // previous census plus entrants minus those who died, ceased or emigrated; and
+  // previous census plus entrants minus those who died or emigrated; and
   // person-years lie between (start - exits) and (start + entrants).
   const Scenario s = small_england();
   const RunOutputs out = run(s, 2);
@@ -115,7 +115,7 @@ TEST(Kernel, CensusEventsAndPersonYearsAgree) {
       start += people[y * per_year + k];
       end += people[(y + 1) * per_year + k];
     }
-    for (int e : {kFatalOverdose, kDeathLiver, kDeathCopd, kDeathSuicide, kDeathOther, kCessation, kEmigration}) {
+    for (int e : {kFatalOverdose, kDeathLiver, kDeathCopd, kDeathSuicide, kDeathOther, kEmigration}) {
       exits += events[y * kEventCount + e];
     }
     EXPECT_EQ(end, start + entrants[y] - exits) << "year " << y;

@@ -64,6 +64,8 @@ Eigen::MatrixXd generator(const Parameters& p) {
   q(kRecovery, kCeased) = p.recovery_cessation;
   q(kRecovery, kEmigrated) = p.emigration;
   death(kRecovery, p.rr_recovery);
+  q(kCeased, kDead) = other_deaths;  // people who stop using can still die of other causes
+  q(kCeased, kEmigrated) = p.emigration;
   const double linked = p.continuity_of_care.at(2000);
   q(kPrison, kOst) = p.release * linked;
   q(kPrison, kNotInContact) = p.release * (1.0 - linked);
@@ -116,7 +118,7 @@ TEST(Markov, WeeklyOccupancyAndDeathsMatchExactChain) {
   for (int week = 0; week < 104; ++week) {
     if (week > 0) {
       for (int st = 0; st < kStateCount; ++st) {
-        if (st == kDead || st == kCeased || st == kEmigrated) continue;  // not in the census
+        if (st == kDead || st == kEmigrated) continue;  // not in the census
         std::int64_t count = 0;
         for (std::size_t k = 0; k < EnglandModel::kAgeBands * 2; ++k) {
           count += people[week * per_week_people + st * EnglandModel::kAgeBands * 2 + k];
@@ -156,7 +158,7 @@ TEST(Markov, ResultsDoNotDependOnStepLength) {
     Check check;
     const Eigen::RowVectorXd after1 = prob * year;
     for (int st = 0; st < kStateCount; ++st) {
-      if (st == kDead || st == kCeased || st == kEmigrated) continue;
+      if (st == kDead || st == kEmigrated) continue;
       std::int64_t count = 0;
       for (std::size_t k = 0; k < EnglandModel::kAgeBands * 2; ++k) {
         count += people[per_year_people + st * EnglandModel::kAgeBands * 2 + k];
