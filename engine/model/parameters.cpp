@@ -186,14 +186,18 @@ void declare_england_parameters(ParamTable& t) {
                     "Share of overdoses that are fatal when no naloxone is used.",
                     "us_fatal_to_nonfatal_overdose_ratio: about 1 fatal per 15 non-fatal (Casillas "
                     "2024); Jones 2022: ED presentations about 14 times fatal overdoses"));
-  t.add(multiplier("overdose.cohort_mean_multiplier", 0.85,
+  t.add(multiplier("overdose.cohort_mean_multiplier", 0.92,
                    "Average overdose multiplier of the Lewer 2022 cohort relative to people not in "
                    "contact with services; the age curve is divided by it.",
-                   "derived: about half the GP-registered cohort in OST (ndtms vs prevalence) at "
-                   "rate ratio 1/1.73, plus risk windows; to be estimated by calibration"));
-  t.add(multiplier("overdose.rr_in_ost", 1.0 / 1.73,
-                   "Overdose rate in OST (after induction) relative to out of treatment.",
-                   "evidence.csv pierce2016_ahr_out_of_treatment = 1.73 (Pierce et al. 2016)"));
+                   "derived: about half the cohort in OST at a lower rate, plus risk windows; the value "
+                   "makes simulated drug-poisoning deaths average the ONS England drug-misuse deaths of "
+                   "2005-2016 (ons_eng_drug_misuse_deaths_registered); replaced by the calibration issue's fit"));
+  t.add(multiplier("overdose.rr_in_ost", 0.64,
+                   "Overdose rate in OST (after induction) relative to out of treatment (outside the "
+                   "risk windows).",
+                   "derived: makes the simulated drug-death rate out of treatment 1.73 times the rate in "
+                   "treatment, windows included, as Pierce et al. 2016 found (pierce2016_ahr_out_of_treatment "
+                   "1.73, 1.55-1.92); 1/1.73 = 0.58 before the windows"));
   t.add(multiplier("overdose.rr_ost_first_4_weeks", 3.11,
                    "Overdose rate in the first 4 weeks of OST relative to later in OST.",
                    "Jones et al. 2022 (NSW): non-fatal overdose in the first 4 weeks of treatment, "

@@ -2,6 +2,8 @@
 // England-model issue adds one per lever and risk window).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <numeric>
 #include <variant>
 
@@ -31,6 +33,10 @@ const RunOutputs& baseline_run() {
     return run_simulation(*model, settings);
   }();
   return out;
+}
+
+const std::vector<std::int64_t>& ints(std::size_t table) {
+  return std::get<std::vector<std::int64_t>>(baseline_run().tables[table]);
 }
 
 // Deaths summed to [year][cause][age band].
@@ -89,6 +95,63 @@ TEST(EnglandBaseline, PeakAgeOfDrugDeathsMovesUp) {
   };
   EXPECT_LT(peak_band(1995), peak_band(2010));
   EXPECT_LT(peak_band(2010), peak_band(2025));
+}
+
+// Pierce et al. 2016 (England, 2005-09): drug-related poisoning deaths out of
+// treatment versus in opioid agonist treatment, aHR 1.73 (95% CI 1.55-1.92). The
+// simulated ratio of rates over 2005-2009, windows included, must fall in that CI.
+TEST(EnglandBaseline, OutOfTreatmentDeathRateRatioAsPierce2016) {
+  const auto& d = ints(EnglandModel::kDeaths);
+  const auto& py = std::get<std::vector<double>>(baseline_run().tables[EnglandModel::kPersonYears]);
+  double out_deaths = 0, in_deaths = 0, out_py = 0, in_py = 0;
+  for (int year = 2005; year <= 2009; ++year) {
+    const std::size_t y = static_cast<std::size_t>(year - baseline().integer("run.start_year"));
+    for (std::size_t rest = 0; rest < EnglandModel::kAgeBands * 2; ++rest) {
+      const std::size_t base = ((y * kCauseCount + kCauseDrug) * EnglandModel::kAgeBands * 2 + rest) * kPathwayCount;
+      for (Pathway p : {kPwNotInContact, kPwHarmReduction, kPwWaiting, kPwLeftTreatment4Weeks, kPwRelapsed4Weeks}) {
+        out_deaths += d[base + p];
+      }
+      for (Pathway p : {kPwOstFirst4Weeks, kPwOst, kPwDoseReduction}) in_deaths += d[base + p];
+    }
+    out_py += py[y * kStateCount + kNotInContact] + py[y * kStateCount + kHarmReduction] + py[y * kStateCount + kWaiting];
+    in_py += py[y * kStateCount + kOst] + py[y * kStateCount + kDoseReduction];
+  }
+  ASSERT_GT(in_deaths, 200);
+  const double ratio = (out_deaths / out_py) / (in_deaths / in_py);
+  EXPECT_GT(ratio, 1.55);
+  EXPECT_LT(ratio, 1.92);
+}
+
+// Merrall et al. 2010 (UK): drug-related deaths in weeks 1-2 after release are 7.5
+// (5.7-9.9) times those of weeks 3-12, per week at risk. Compared per week over all
+// years (the people at risk barely change within 12 weeks).
+TEST(EnglandBaseline, DeathsAfterReleaseAsMerrall2010) {
+  const auto& w = ints(EnglandModel::kDeathsSinceRelease);
+  double weeks12 = 0, weeks3to12 = 0;
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    (k % EnglandModel::kWeeksAfterRelease < 2 ? weeks12 : weeks3to12) += w[k];
+  }
+  ASSERT_GT(weeks3to12, 150);
+  const double ratio = (weeks12 / 2) / (weeks3to12 / 10);
+  EXPECT_GT(ratio, 5.7);
+  EXPECT_LT(ratio, 9.9);
+}
+
+// Before calibration, the cohort's drug-poisoning deaths should be within 25% of the
+// ONS England drug-misuse series over 2005-2016 (mean absolute percentage error;
+// ons_eng_drug_misuse_deaths_registered). Deaths involving opioids are most of the
+// drug-misuse series; the all-drug poisoning series also counts deaths with no opioid.
+TEST(EnglandBaseline, DrugDeathsWithin25PercentOfOns2005To2016) {
+  const std::map<int, double> ons = {{2005, 1567}, {2006, 1523}, {2007, 1668}, {2008, 1862},
+                                     {2009, 1826}, {2010, 1734}, {2011, 1582}, {2012, 1492},
+                                     {2013, 1812}, {2014, 2120}, {2015, 2300}, {2016, 2386}};
+  double ape = 0;
+  for (const auto& [year, observed] : ons) {
+    double simulated = 0;
+    for (int b = 0; b < EnglandModel::kAgeBands; ++b) simulated += deaths(year, kCauseDrug, b);
+    ape += std::abs(simulated / 0.2 / observed - 1.0);  // the run is 20% of England
+  }
+  EXPECT_LT(ape / static_cast<double>(ons.size()), 0.25);
 }
 
 // A pair of settings that contradict each other is reported naming both.
