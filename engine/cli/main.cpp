@@ -12,6 +12,7 @@
 #include "core/version.hpp"
 #include "model/parameters.hpp"
 #include "run/ensemble.hpp"
+#include "uncertainty/compare.hpp"
 #include "scenario/schema.hpp"
 
 namespace {
@@ -50,8 +51,8 @@ class ProgressPrinter {
     shown_ = true;
     const double done = ((p.run - 1) + static_cast<double>(p.step) / p.steps) / p.runs;
     const double eta = done > 0 ? elapsed / done - elapsed : 0.0;
-    std::fprintf(stderr, "%s[run %u/%u] %s, replicate %u: year %d  %3.0f%% of all runs, about %.0f s left%s",
-                 tty_ ? "\r" : "", p.run, p.runs, p.scenario.c_str(), p.replicate + 1, p.calendar_year,
+    std::fprintf(stderr, "%s[run %u/%u] %s, draw %u, replicate %u: year %d  %3.0f%% of all runs, about %.0f s left%s",
+                 tty_ ? "\r" : "", p.run, p.runs, p.scenario.c_str(), p.draw + 1, p.replicate + 1, p.calendar_year,
                  100.0 * done, eta, tty_ ? "   " : "\n");
     if (tty_ && p.run == p.runs && p.step == p.steps) std::fputc('\n', stderr);
   }
@@ -92,6 +93,32 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "No progress on stderr");
   run->add_flag("--check-invariants", check, "Check the kernel's invariants on every event (slower)");
 
+  // --- compare ---
+  auto* compare = app.add_subcommand(
+      "compare", "Compare scenarios with the first on one grid of parameter draws x replicates: deaths averted "
+                 "and life-years gained with intervals (HDF5 + CSV summaries).");
+  std::vector<std::string> compare_files;
+  std::string compare_output;
+  std::uint32_t draws = 0, compare_replicates = 0, compare_seed = 0, stop_after = 0, max_replicates = 1000;
+  double until_precision = 0;
+  int from_year = 0, to_year = 0, compare_threads = 0;
+  bool resume = false, compare_quiet = false, compare_dry = false, no_csv = false;
+  compare->add_option("scenarios", compare_files, "Scenario files; the first is the comparator")->required()->check(CLI::ExistingFile);
+  compare->add_option("-o,--output", compare_output, "Results file (default: results/<first>-compare.h5); CSV summaries beside it");
+  compare->add_option("-d,--draws", draws, "Parameter draws, sampled from the scenarios' distributions (default: 1 draw at the central values)")->check(CLI::Range(1u, 65535u));
+  compare->add_option("-r,--replicates", compare_replicates, "Replicates per draw (default: run.replicates of the first scenario)")->check(CLI::Range(1u, 65535u));
+  compare->add_option("--until-precision", until_precision, "Add replicates until the Monte Carlo standard error of deaths averted (over the year range) is below this, for every scenario")->check(CLI::PositiveNumber);
+  compare->add_option("--max-replicates", max_replicates, "With --until-precision: stop at this many replicates (default 1000)")->check(CLI::Range(2u, 65535u));
+  compare->add_option("--from", from_year, "First calendar year of the summaries (default: the run's first)");
+  compare->add_option("--to", to_year, "Last calendar year of the summaries, inclusive (default: the run's last)");
+  compare->add_flag("--resume", resume, "Reopen <output>.partial and run only what it lacks");
+  compare->add_option("--seed", compare_seed, "Master seed (default: run.seed of the first scenario)");
+  compare->add_option("-t,--threads", compare_threads, "Threads (default: all cores); results do not depend on it")->check(CLI::NonNegativeNumber);
+  compare->add_flag("--no-csv", no_csv, "Do not write the CSV summaries");
+  compare->add_flag("--dry-run", compare_dry, "Validate, print the grid and stop");
+  compare->add_flag("-q,--quiet", compare_quiet, "No progress on stderr");
+  compare->add_option("--stop-after", stop_after, "For testing resume: stop after writing this many runs")->group("");
+
   // --- validate ---
   auto* validate = app.add_subcommand("validate", "Check scenario files and print every error found.");
   std::vector<std::string> validate_files;
@@ -124,6 +151,54 @@ int main(int argc, char** argv) {
         if (!params_scenario.empty() && !load_all({params_scenario}, s)) return kExitScenarioInvalid;
         std::cout << params_listing(table, s.empty() ? nullptr : &s.front(), format == "markdown");
       }
+      return 0;
+    }
+    if (*compare) {
+      CompareRequest creq;
+      EnsembleRequest& req = creq.ensemble;
+      if (!load_all(compare_files, req.scenarios)) return kExitScenarioInvalid;
+      const Scenario& first = req.scenarios.front();
+      req.master_seed = compare_seed ? compare_seed : static_cast<std::uint32_t>(first.integer("run.seed"));
+      req.replicates = compare_replicates ? compare_replicates : static_cast<std::uint32_t>(first.integer("run.replicates"));
+      req.sample_parameters = draws > 0;
+      req.draws = draws > 0 ? draws : 1;
+      req.threads = compare_threads;
+      req.resume = resume;
+      req.stop_after = stop_after;
+      req.command_line = joined_command_line(argc, argv);
+      req.output = compare_output.empty()
+                       ? std::filesystem::path("results") /
+                             (std::filesystem::path(compare_files.front()).stem().string() + "-compare.h5")
+                       : std::filesystem::path(compare_output);
+      creq.from_year = from_year;
+      creq.to_year = to_year;
+      creq.until_precision = until_precision;
+      creq.max_replicates = max_replicates;
+      creq.write_csv = !no_csv;
+      if (compare_dry) {
+        std::cout << describe_plan(req);
+        return 0;
+      }
+      if (!req.output.parent_path().empty()) std::filesystem::create_directories(req.output.parent_path());
+      ProgressPrinter printer;
+      std::function<void(const RunProgress&)> progress;
+      if (!compare_quiet) progress = std::ref(printer);
+      const CompareResult result = run_comparison(creq, progress);
+      if (!result.complete) {
+        std::cerr << fmt::format("stopped after {} run(s); resume with --resume (partial file {})\n",
+                                 result.ensemble.runs.size(), partial_path_for(req.output).string());
+        return 0;
+      }
+      std::cout << result.report;
+      if (until_precision > 0) {
+        std::cout << fmt::format("Replicates used: {} ({}: largest Monte Carlo standard error {:.3g}, target {:.3g})\n",
+                                 result.replicates, result.precision_reached ? "target reached" : "maximum reached, target NOT reached",
+                                 result.standard_error, until_precision);
+      }
+      std::cerr << fmt::format("{} run(s) computed, {} already in the file, in {:.1f} s; results in {}\n",
+                               result.ensemble.runs.size(), result.ensemble.skipped, result.ensemble.seconds,
+                               req.output.string());
+      for (const auto& f : result.csv_files) std::cerr << "  " << f.string() << "\n";
       return 0;
     }
     // run

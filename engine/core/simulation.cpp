@@ -187,6 +187,8 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
 
   DecisionRegistry decisions;
   decisions.add({kNextEventDecision, "kernel.next_event", "time and kind of a person's next event"});
+  // Reserved: parameter draws (uncertainty/parameter_draws.hpp), keyed with replicate 0.
+  decisions.add({Decision{2}, "parameters.draw", "draw d of an uncertain scenario parameter"});
   model.declare_decisions(decisions);
   decisions.check_unique();
 

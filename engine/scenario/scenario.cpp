@@ -133,7 +133,7 @@ Scenario Scenario::defaults(const ParamTable& table) {
   Scenario s;
   s.table_ = &table;
   for (const auto& spec : table.all()) {
-    s.settings_.insert_or_assign(spec.path, Setting{spec.default_value, Origin{}});
+    s.settings_.insert_or_assign(spec.path, Setting{spec.default_value, Origin{}, std::nullopt});
   }
   return s;
 }
@@ -147,7 +147,33 @@ void Scenario::set(std::string path, ParamValue value, Origin origin) {
                                          path, to_string(spec->type)));
     }
   }
-  settings_.insert_or_assign(std::move(path), Setting{std::move(value), std::move(origin)});
+  settings_.insert_or_assign(std::move(path), Setting{std::move(value), std::move(origin), std::nullopt});
+}
+
+void Scenario::set_distribution(std::string path, Distribution distribution, Origin origin) {
+  if (table_) {
+    const ParamSpec* spec = table_->find(path);
+    if (!spec) throw std::logic_error(fmt::format("scenario parameter '{}' is not declared", path));
+    if (spec->type != ParamType::Real) {
+      throw std::logic_error(fmt::format("scenario parameter '{}' is not a number: no distribution", path));
+    }
+  }
+  const double central = distribution.mean();
+  settings_.insert_or_assign(std::move(path),
+                             Setting{central, std::move(origin), std::move(distribution)});
+}
+
+void Scenario::set_drawn_value(std::string_view path, double value) {
+  const auto it = settings_.find(path);
+  if (it == settings_.end() || !it->second.distribution) {
+    throw std::logic_error(fmt::format("scenario parameter '{}' has no distribution to draw from", path));
+  }
+  it->second.value = value;
+}
+
+bool Scenario::uncertain() const {
+  return std::any_of(settings_.begin(), settings_.end(),
+                     [](const auto& kv) { return kv.second.distribution.has_value(); });
 }
 
 std::string Scenario::merged_yaml() const {
@@ -178,7 +204,7 @@ std::string Scenario::merged_yaml() const {
       return std::make_pair(format_value(spec, spec.default_value), std::string("default"));
     }
     const auto& s = it->second;
-    return std::make_pair(format_value(spec, s.value),
+    return std::make_pair(s.distribution ? s.distribution->yaml() : format_value(spec, s.value),
                           s.origin.file.empty() ? std::string("default")
                                                 : "from " + s.origin.describe());
   };
@@ -216,6 +242,10 @@ std::string Scenario::hash() const {
           }
         },
         s.value);
+    if (s.distribution) {  // only settings with a distribution: other hashes are unchanged
+      canon += "\tdistribution\t" + std::string(to_string(s.distribution->kind)) + "\t" +
+               num(s.distribution->p1) + "\t" + num(s.distribution->p2);
+    }
     canon += '\n';
   }
   boost::uuids::detail::sha1 sha;
@@ -755,6 +785,20 @@ class Loader {
                      : "a list is not allowed here: give a single value");
       return;
     }
+    const bool has_distribution_key = v.IsMap() && v["distribution"].IsDefined();
+    if (has_distribution_key && spec.type != ParamType::Real) {
+      error_here(key_line, path, as_written(v), expected,
+                 spec.type == ParamType::Series
+                     ? "a distribution is allowed on single-number settings only, not on a series"
+                     : fmt::format("a distribution is allowed on number settings only; this one is {}",
+                                   to_string(spec.type)),
+                 "a distribution cannot be given here");
+      return;
+    }
+    if (v.IsMap() && spec.type == ParamType::Real && (has_distribution_key || v["source"].IsDefined())) {
+      read_distribution(spec, v, key_line, scenario);
+      return;
+    }
     if (v.IsMap() && spec.type != ParamType::Series) {
       error_here(line, path, as_written(v), expected,
                  fmt::format("'{}' is a single setting, not a group", path));
@@ -826,6 +870,101 @@ class Loader {
       case ParamType::Text: scenario.set(path, raw, origin); return;
       case ParamType::Series: return;  // handled above
     }
+  }
+
+  // {distribution: beta, mean: 0.067, sd: 0.01, source: "..."} on a number setting.
+  void read_distribution(const ParamSpec& spec, const YAML::Node& v, int key_line, Scenario& scenario) {
+    const std::string& path = spec.path;
+    const std::string expected_map =
+        "a number, or a distribution such as {distribution: beta, mean: 0.067, sd: 0.01, "
+        "source: \"...\"}";
+    std::optional<Distribution::Kind> kind;
+    std::string source;
+    bool has_source = false, ok = true;
+    std::vector<std::pair<std::string, double>> given;
+    std::map<std::string, int> lines;
+    for (const auto& kv : v) {
+      const int kline = line_of(kv.first);
+      if (!kv.first.IsScalar()) {
+        error_here(kline, path, as_written(kv.first), expected_map, "", "a key must be a plain name");
+        ok = false;
+        continue;
+      }
+      const std::string key = kv.first.Scalar();
+      const std::string kpath = path + "." + key;
+      lines[key] = kline;
+      const YAML::Node& val = kv.second;
+      const int vline = val.IsDefined() && val.IsScalar() ? line_of(val) : kline;
+      if (!val.IsDefined() || val.IsNull() || !val.IsScalar()) {
+        error_here(vline, kpath, as_written(val),
+                   key == "distribution" ? "one of: " + list_words(distribution_kinds(), 10)
+                   : key == "source"     ? std::string("text naming the source")
+                                         : std::string("a number"),
+                   "give a single value after the ':'");
+        ok = false;
+        continue;
+      }
+      const std::string raw = val.Scalar();
+      if (key == "distribution") {
+        const auto& kinds = distribution_kinds();
+        const auto it = std::find(kinds.begin(), kinds.end(), raw);
+        if (it == kinds.end()) {
+          std::vector<std::string> close;
+          for (const auto& k : kinds) {
+            if (edit_distance(raw, k) <= closeness_threshold(raw)) close.push_back(k);
+          }
+          error_here(vline, kpath, raw, "one of: " + list_words(kinds, 10),
+                     close.empty() ? std::string() : did_you_mean(close));
+          ok = false;
+        } else {
+          kind = static_cast<Distribution::Kind>(it - kinds.begin());
+        }
+      } else if (key == "source") {
+        source = trimmed(raw);
+        has_source = true;
+      } else {
+        const auto x = parse_real(raw);
+        if (!x) {
+          error_here(vline, kpath, raw, "a number", number_advice(raw, spec));
+          ok = false;
+          continue;
+        }
+        given.emplace_back(key, *x);
+      }
+    }
+    if (!kind) {
+      if (ok) {
+        error_here(key_line, path, as_written(v), expected_map,
+                   "say which: distribution: " + list_words(distribution_kinds(), 10),
+                   "the kind of distribution is missing");
+      }
+      return;
+    }
+    if (!has_source || source.empty()) {
+      error_here(key_line, path, as_written(v), expected_map,
+                 "add source: \"...\" naming the study or data the distribution comes from",
+                 "the distribution has no source");
+      ok = false;
+    }
+    if (!ok) return;  // the distribution cannot be judged from values that did not read
+    Distribution d;
+    std::string problem, bad_key, advice;
+    if (!make_distribution(spec, *kind, given, d, problem, bad_key, advice)) {
+      const auto where = lines.find(bad_key);
+      std::string value;
+      for (const auto& [k, x] : given) {
+        if (k == bad_key) value = format_number(x);
+      }
+      error_here(where == lines.end() ? key_line : where->second,
+                 bad_key.empty() ? path : path + "." + bad_key,
+                 bad_key.empty() ? as_written(v) : value,
+                 fmt::format("a {} distribution given by {}, for {}", to_string(*kind),
+                             describe_forms(*kind), describe_expected(spec)),
+                 advice, problem);
+      return;
+    }
+    d.source = source;
+    scenario.set_distribution(path, std::move(d), Origin{current_->display, key_line});
   }
 
   // A series key as written: a number or (calendar keys) a date YYYY-MM-DD.

@@ -6,10 +6,12 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "scenario/distribution.hpp"
 #include "scenario/parameter.hpp"
 
 namespace averted {
@@ -21,8 +23,11 @@ struct Origin {
 };
 
 struct Setting {
-  ParamValue value;
+  ParamValue value;  // with a distribution: its mean (the central value)
   Origin origin;
+  // Parameter uncertainty (number settings only): set when the file gives
+  // {distribution: ..., source: ...}. A later file that sets a plain value removes it.
+  std::optional<Distribution> distribution;
 };
 
 struct ScenarioError {
@@ -83,6 +88,14 @@ class Scenario {
   // For tests and tools. Throws std::logic_error for an undeclared path or a value of
   // the wrong type (ranges are not checked here).
   void set(std::string path, ParamValue value, Origin origin);
+  // Attaches a distribution to a number setting and sets its value to the
+  // distribution's mean. Throws std::logic_error for an undeclared or non-Real path.
+  void set_distribution(std::string path, Distribution distribution, Origin origin);
+  // Replaces the value of a setting that carries a distribution by one draw from it
+  // (keeping the distribution and origin). Throws std::logic_error otherwise.
+  void set_drawn_value(std::string_view path, double value);
+  // True when any setting carries a distribution.
+  bool uncertain() const;
   const ParamTable* table() const { return table_; }
 
  private:

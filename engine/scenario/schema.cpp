@@ -86,10 +86,14 @@ Json leaf_schema(const ParamSpec& spec) {
   if (!spec.source.empty()) desc += (desc.empty() ? "Source: " : " Source: ") + spec.source;
   j["description"] = desc;
   switch (spec.type) {
-    case ParamType::Real:
-      j["type"] = "number";
+    case ParamType::Real: {
+      // A number, or a distribution (parameter uncertainty; docs/uncertainty.md).
+      // minimum/maximum apply to numbers only; the $ref's keywords to objects only.
+      j["type"] = Json::array({"number", "object"});
       add_bounds(j, spec.min, spec.max);
+      j["$ref"] = "#/$defs/distribution";
       break;
+    }
     case ParamType::Integer:
       j["type"] = "integer";
       add_bounds(j, spec.min, spec.max);
@@ -173,6 +177,29 @@ std::string json_schema(const ParamTable& table) {
   extends["description"] =
       "A base scenario file whose settings this file starts from (relative to this file).";
   ordered["properties"]["extends"] = extends;
+  {
+    // Every number setting may instead give a distribution (scenario/distribution.hpp).
+    // No "type" here: its keywords constrain objects only, so a plain number still fits.
+    Json d = Json::object();
+    d["description"] =
+        "Parameter uncertainty: a distribution for this number, with its source. Forms: fixed "
+        "(value); beta (mean, sd or alpha, beta); gamma (mean, sd or shape, scale or shape, rate); "
+        "lognormal (mean, sd or meanlog, sdlog); normal (mean, sd); uniform (min, max). The "
+        "setting's central value is the distribution's mean.";
+    d["required"] = Json::array({"distribution", "source"});
+    Json props = Json::object();
+    Json kind = Json::object();
+    kind["enum"] = distribution_kinds();
+    props["distribution"] = kind;
+    for (const char* k : {"value", "mean", "sd", "alpha", "beta", "shape", "scale", "rate", "meanlog",
+                          "sdlog", "min", "max"}) {
+      props[k] = Json::object({{"type", "number"}});
+    }
+    props["source"] = Json::object({{"type", "string"}, {"minLength", 1}});
+    d["properties"] = props;
+    d["additionalProperties"] = false;
+    ordered["$defs"] = Json::object({{"distribution", d}});
+  }
 
   for (const auto& spec : table.all()) {
     Json* node = &ordered;
@@ -200,7 +227,9 @@ std::string params_listing(const ParamTable& table, const Scenario* values, bool
     if (!values) return {format_value(spec, spec.default_value), "default"};
     const auto it = values->settings().find(spec.path);
     if (it == values->settings().end()) return {format_value(spec, spec.default_value), "default"};
-    return {format_value(spec, it->second.value), it->second.origin.describe()};
+    std::string v = format_value(spec, it->second.value);
+    if (it->second.distribution) v += " ~ " + it->second.distribution->describe();
+    return {v, it->second.origin.describe()};
   };
   auto range_of = [](const ParamSpec& spec) {
     std::string r = describe_range(spec);

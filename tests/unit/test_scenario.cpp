@@ -821,7 +821,10 @@ TEST(Schema, DescribesEveryParameter) {
   EXPECT_EQ(od["type"], "object");
   EXPECT_EQ(od["additionalProperties"], false);
   const auto& fat = od["properties"]["fatality"];
-  EXPECT_EQ(fat["type"], "number");
+  // A number, or an object giving a distribution (docs/uncertainty.md).
+  EXPECT_EQ(fat["type"], nlohmann::json::array({"number", "object"}));
+  EXPECT_EQ(fat["$ref"], "#/$defs/distribution");
+  EXPECT_EQ(j["$defs"]["distribution"]["required"], nlohmann::json::array({"distribution", "source"}));
   EXPECT_EQ(fat["minimum"], 0);
   EXPECT_EQ(fat["maximum"], 1);
   EXPECT_EQ(fat["default"], 0.05);
