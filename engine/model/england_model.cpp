@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 #include <numeric>
 #include <string>
 
@@ -22,6 +23,11 @@ constexpr Decision kEntrantHealth{14};
 constexpr Decision kOstStart{15};
 constexpr Decision kKitAtOverdose{16};
 constexpr Decision kCaseManagementDraw{17};
+constexpr Decision kQueueDraw{18};
+constexpr Decision kKitAllocationDraw{19};
+constexpr Decision kResidentialQueueDraw{20};
+
+bool in_ost(StateId s) { return s == kOst || s == kDoseReduction; }
 
 int age_band(int age) {
   if (age < 20) return 0;
@@ -207,9 +213,54 @@ Parameters Parameters::from(const Scenario& s) {
   p.case_management.overdose_rr = s.real("levers.case_management.overdose_rr");
   p.case_management.dropout_rr = s.real("levers.case_management.dropout_rr");
   p.case_management.cost_per_place_year = s.real("levers.case_management.cost_per_place_year");
+  p.capacity.when = when("capacity");
+  p.capacity.ost_places = s.real("levers.capacity.ost_places");
+  p.capacity.residential_places = s.real("levers.capacity.residential_places");
+  p.capacity.dropoff = s.real("levers.capacity.waiting_dropoff_rate");
+  p.capacity.kits_per_year = s.real("levers.capacity.kits_per_year");
+  const std::string& queue = s.text("levers.capacity.queue");
+  p.capacity.queue = queue == "risk" ? kRisk : queue == "random" ? kRandom : kFifo;
+  p.budget.when = when("budget");
+  p.budget.total = s.real("levers.budget.total_per_year");
+  p.budget.share_ost = s.real("levers.budget.share_ost");
+  p.budget.share_residential = s.real("levers.budget.share_residential");
+  p.budget.share_naloxone = s.real("levers.budget.share_naloxone");
+  p.budget.share_case_management = s.real("levers.budget.share_case_management");
+  p.discount_rate = s.real("costs.discount_rate");
+  p.discount_base_year = static_cast<int>(s.integer("costs.discount_base_year"));
   for (std::size_t k = 0; k < p.hcv_treatment.keys.size(); ++k) p.change_times.push_back(p.hcv_treatment.keys[k] - origin);
   std::sort(p.change_times.begin(), p.change_times.end());
   return p;
+}
+
+namespace {
+// levers.capacity's place counts default to 1e9, which means "no limit".
+double places_or_unlimited(double places, double scale) {
+  return places >= 1e9 ? std::numeric_limits<double>::infinity() : places * scale;
+}
+}  // namespace
+
+double Parameters::ost_limit(double t) const {
+  if (budget.when.on(t)) return budget.total * budget.share_ost / cost_ost * scale;
+  return capacity.when.on(t) ? places_or_unlimited(capacity.ost_places, scale) : std::numeric_limits<double>::infinity();
+}
+
+double Parameters::residential_limit(double t) const {
+  if (budget.when.on(t)) return budget.total * budget.share_residential / cost_residential * scale;
+  return capacity.when.on(t) ? places_or_unlimited(capacity.residential_places, scale)
+                             : std::numeric_limits<double>::infinity();
+}
+
+double Parameters::kits_per_year_limit(double t) const {
+  if (budget.when.on(t)) return budget.total * budget.share_naloxone / cost_kit * scale;
+  return capacity.when.on(t) ? capacity.kits_per_year * scale : 0.0;
+}
+
+double Parameters::case_management_places(double t) const {
+  if (budget.when.on(t)) {
+    return budget.total * budget.share_case_management / case_management.cost_per_place_year * scale;
+  }
+  return case_management.when.on(t) ? case_management.places * scale : 0.0;
 }
 
 Clock clock_from(const Scenario& s) {
@@ -280,6 +331,19 @@ EnglandModel::EnglandModel(Parameters p) : p_(std::move(p)) {
       {{"drug_deaths_after_release", "deaths",
         "Drug-poisoning deaths in each of the first 12 weeks after release from prison.", CellType::Int64,
         {period, week}}},
+      {{"services", "see measure",
+        "Shared capacity: place-years available and used, person-years on the waiting list, people admitted "
+        "from it, the years they waited (mean wait = years_waited / admitted_from_list), and admissions beyond "
+        "capacity (always 0).",
+        CellType::Float64, {period, Dimension{"service", names(kServiceNames)},
+                            Dimension{"service_measure", names(kServiceMeasureNames)}}}, 1e6},
+      {{"case_management", "see measure",
+        "Case-management place-years given, and the drug deaths they are expected to avert (holders' fatal "
+        "overdose hazard when allocated x (1 - overdose_rr) x the quarter).",
+        CellType::Float64, {period, Dimension{"case_management_measure", {"place_years", "expected_drug_deaths_averted"}}}}, 1e6},
+      {{"costs_discounted", "pounds",
+        "Costs by service or lever, discounted at costs.discount_rate a year to costs.discount_base_year.",
+        CellType::Float64, {period, item}}, 100.0},
   };
 }
 
@@ -292,14 +356,19 @@ void EnglandModel::declare_decisions(DecisionRegistry& r) const {
   r.add({kOstStart, "england.ost_start", "whether an OST episode is on time-limited prescribing"});
   r.add({kKitAtOverdose, "england.kit_at_overdose", "whether a kit held was used at a non-fatal overdose"});
   r.add({kCaseManagementDraw, "england.case_management", "tie-break or random order for case-management places"});
+  r.add({kQueueDraw, "england.ost_queue", "tie-break or random order on the OST waiting list"});
+  r.add({kResidentialQueueDraw, "england.residential_queue", "tie-break or random order on the residential list"});
+  r.add({kKitAllocationDraw, "england.kit_allocation", "tie-break or random order for rationed naloxone kits"});
 }
 
 std::vector<std::string> EnglandModel::step_plan() const {
   return {
       "entrants: new initiates join, not in contact (sequential; Poisson count per step)",
       "events: each person's events in time order from competing hazards (parallel over people)",
-      "case management: every 13 steps while the lever is on, places go to the highest risk scores "
-      "or at random (sequential)",
+      "capacity: free OST and residential places go to people on the waiting lists by the queue rule "
+      "(sequential; only while places are limited)",
+      "case management and rationed naloxone kits: every 13 steps, places and kits go to the highest risk "
+      "scores or at random (sequential)",
   };
 }
 
@@ -424,7 +493,9 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
       }
       r[kImprisoned] = p_.imprisonment;
       r[kCessation] = p_.cessation;
-      if (s == kNotInContact) {
+      if (s == kWaiting) {
+        r[kLeaveWaitingList] = p_.capacity.dropoff;
+      } else if (s == kNotInContact) {
         r[kOutreachContact] = p_.outreach * (outreach_on ? p_.outreach_lever.contact_rr : 1.0);
         r[kStartOst] = p_.self_referral * referral_rr;
       } else {
@@ -442,7 +513,7 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
       r[kForcedReduction] = p_.forced_reduction;
       // Time-limited prescribing: the forced taper starts about a week after the limit.
       if (me.time_limited && after(since + p_.retention.time_limit)) r[kForcedReduction] += 52.0;
-      r[kStartResidential] = p_.residential_entry;
+      r[kStartResidential] = me.queued_residential ? 0.0 : p_.residential_entry;
       r[kImprisoned] = p_.imprisonment * p_.imprisonment_rr_treated;
       break;
     }
@@ -482,7 +553,7 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     }
     r[kEmigration] = p_.emigration;
     // Take-home naloxone for people without a usable kit, through their channel.
-    if (!(t < me.naloxone_expiry)) {
+    if (!(t < me.naloxone_expiry) && p_.kits_per_year_limit(t) <= 0.0) {
       const double supply = p_.naloxone.when.on(t) ? p_.naloxone.supply_rr : 1.0;
       r[kNaloxoneKit] = supply * (in_treatment                                ? p_.kits_treatment
                                   : s == kHarmReduction                       ? p_.kits_outreach
@@ -561,9 +632,24 @@ void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) cons
   const double scale = outputs_[kPersonYears].fixed_point_scale;
   ctx.tally.add_amount(kPersonYears, period * kStateCount + from, -rest, scale);
   if (!states_[to].absorbing) ctx.tally.add_amount(kPersonYears, period * kStateCount + to, rest, scale);
-  pop.data(person_)[i].prev_state = from;
+  PersonRecord& me = pop.data(person_)[i];
+  me.prev_state = from;
+  if (from == kOst) me.queued_residential = 0;  // a residential referral lapses on leaving OST
   pop.state[i] = to;
   pop.state_since[i] = static_cast<float>(t);
+  const int delta_ost = int{in_ost(to)} - int{in_ost(from)};
+  if (delta_ost != 0) occupied_[kServiceOst].fetch_add(delta_ost, std::memory_order_relaxed);
+  const int delta_res = int{to == kResidential} - int{from == kResidential};
+  if (delta_res != 0) occupied_[kServiceResidential].fetch_add(delta_res, std::memory_order_relaxed);
+}
+
+void EnglandModel::refer_to_ost(PersonContext& ctx, PersonId i, double t) const {
+  if (!std::isfinite(p_.ost_limit(t))) {
+    start_ost(ctx, i, t);
+    return;
+  }
+  move(ctx, i, kWaiting, t);
+  joined_[kServiceOst].push_back({static_cast<float>(t), i});
 }
 
 void EnglandModel::start_ost(PersonContext& ctx, PersonId i, double t) const {
@@ -633,13 +719,21 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kDeathOther: death(kCauseOther); break;
     case kOutreachContact: move(ctx, i, kHarmReduction, t); break;
     case kLoseContact: move(ctx, i, kNotInContact, t); break;
-    case kStartOst: start_ost(ctx, i, t); break;
+    case kStartOst: refer_to_ost(ctx, i, t); break;
     case kOstDropout: leave_treatment(kNotInContact); break;
     case kStartReduction: me.forced = 0; move(ctx, i, kDoseReduction, t); break;
     case kForcedReduction: me.forced = 1; move(ctx, i, kDoseReduction, t); break;
     case kReductionComplete: leave_treatment(kRecovery); break;
     case kReductionFailed: leave_treatment(kNotInContact); break;
-    case kStartResidential: move(ctx, i, kResidential, t); break;
+    case kStartResidential:
+      if (std::isfinite(p_.residential_limit(t))) {
+        me.queued_residential = 1;  // stays in OST until a place is free
+        joined_[kServiceResidential].push_back({static_cast<float>(t), i});
+      } else {
+        move(ctx, i, kResidential, t);
+      }
+      break;
+    case kLeaveWaitingList: move(ctx, i, kNotInContact, t); break;
     case kResidentialComplete: leave_treatment(kRecovery); break;
     case kResidentialDropout: leave_treatment(kNotInContact); break;
     case kRelapse: move(ctx, i, kNotInContact, t); break;
@@ -655,7 +749,7 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
       if (u[2] < kit_chance) kit(kKitPrisonRelease);
       if (u[0] < linked) {
         add_cost(ctx.tally, t, kCostReleaseLinkage, p_.cost_linkage);
-        start_ost(ctx, i, t);
+        refer_to_ost(ctx, i, t);
       } else {
         move(ctx, i, kNotInContact, t);
       }
@@ -701,29 +795,123 @@ double EnglandModel::risk_score(const Population& pop, PersonId i, double t) con
   return score;
 }
 
-void EnglandModel::end_step(StepContext& ctx) {
-  const auto& cm = p_.case_management;
-  const double t = ctx.clock.time_of_step(ctx.step + 1);
-  if ((ctx.step + 1) % kCaseManagementEvery != 0) return;
+void EnglandModel::rank(StepContext& ctx, std::vector<std::pair<float, PersonId>>& candidates, double t,
+                        Parameters::Queue rule, Decision decision) const {
+  // Best first. fifo: earliest joined (then lowest id); random: a uniform keyed by
+  // person and step; risk: highest risk score, ties at random. Each key is a pure
+  // function of the person, so the order never depends on how the list was built.
+  std::vector<std::pair<double, PersonId>> keyed;
+  keyed.reserve(candidates.size());
+  for (const auto& [joined, i] : candidates) {
+    const double u = ctx.random.uniforms(decision, i, ctx.step)[0];
+    const double key = rule == Parameters::kFifo     ? -static_cast<double>(joined)
+                       : rule == Parameters::kRandom ? u
+                                                     : risk_score(ctx.pop, i, t) + 1e-6 * u;
+    keyed.emplace_back(key, i);
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  std::vector<std::pair<float, PersonId>> ordered;
+  ordered.reserve(keyed.size());
+  std::unordered_map<PersonId, float> joined_at;
+  for (const auto& [joined, i] : candidates) joined_at.emplace(i, joined);
+  for (const auto& [key, i] : keyed) ordered.emplace_back(joined_at.at(i), i);
+  candidates.swap(ordered);
+}
+
+void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) {
   auto& pop = ctx.pop;
   PersonRecord* people = pop.data(person_);
-  const bool on = cm.when.on(t) && cm.places > 0;
-  // Who could have a place: living people in the community.
-  std::vector<std::pair<double, PersonId>> ranked;
-  if (on) {
-    ranked.reserve(pop.size() / 2);
+  auto& queue = queue_[service];
+  // New arrivals, in the order they joined (time, then id), go to the back.
+  std::vector<std::pair<float, PersonId>> arrivals(joined_[service].begin(), joined_[service].end());
+  joined_[service].clear();
+  std::sort(arrivals.begin(), arrivals.end());
+  queue.insert(queue.end(), arrivals.begin(), arrivals.end());
+  // Drop those no longer waiting (gave up, died, imprisoned, admitted).
+  auto still_waiting = [&](const std::pair<float, PersonId>& e) {
+    const PersonId i = e.second;
+    return service == kServiceOst ? pop.state[i] == kWaiting && pop.state_since[i] == e.first
+                                  : pop.state[i] == kOst && people[i].queued_residential;
+  };
+  queue.erase(std::remove_if(queue.begin(), queue.end(), [&](const auto& e) { return !still_waiting(e); }),
+              queue.end());
+
+  const double limit = service == kServiceOst ? p_.ost_limit(t) : p_.residential_limit(t);
+  const std::uint32_t period = period_of_step(ctx.step);
+  const double dt = ctx.clock.step_length();
+  const double scale = outputs_[kServices].fixed_point_scale;
+  auto record = [&](ServiceMeasure m, double amount) {
+    ctx.tally.add_amount(kServices, (static_cast<std::size_t>(period) * kServiceCount + service) * kServiceMeasureCount + m,
+                         amount, scale);
+  };
+  if (std::isfinite(limit)) {
+    const double free = std::floor(limit) - static_cast<double>(occupied_[service].load());
+    std::size_t admitted = 0;
+    if (free >= 1.0 && !queue.empty()) {
+      if (p_.capacity.queue != Parameters::kFifo) {
+        rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
+      }
+      const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(free));
+      PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto [joined, i] = queue[k];
+        record(kYearsWaited, t - joined);
+        if (service == kServiceOst) {
+          start_ost(pctx, i, t);
+        } else {
+          people[i].queued_residential = 0;
+          move(pctx, i, kResidential, t);
+        }
+        pop.reschedule(i, static_cast<float>(t));  // their hazards changed
+      }
+      admitted = n;
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+      if (p_.capacity.queue != Parameters::kFifo) std::sort(queue.begin(), queue.end());  // back to joining order
+    }
+    record(kAdmittedFromList, static_cast<double>(admitted));
+    if (admitted > 0 && static_cast<double>(occupied_[service].load()) > std::floor(limit)) {
+      record(kOverCapacityAdmissions, 1.0);
+    }
+    record(kPlaceYearsAvailable, std::floor(limit) * dt);
+  }
+  record(kPlaceYearsUsed, static_cast<double>(occupied_[service].load()) * dt);
+  record(kWaitingPersonYears, static_cast<double>(queue.size()) * dt);
+}
+
+void EnglandModel::allocate_case_management(StepContext& ctx, double t) {
+  auto& pop = ctx.pop;
+  PersonRecord* people = pop.data(person_);
+  const double wanted = p_.case_management_places(t);
+  // Who could have a place: living people in the community who still use.
+  std::vector<std::pair<float, PersonId>> candidates;
+  if (wanted >= 1.0) {
     for (PersonId i = 0; i < pop.size(); ++i) {
       const auto st = pop.state[i];
       if (states_[st].absorbing || st == kPrison || st == kCeased) continue;
-      const double tie = ctx.random.uniforms(kCaseManagementDraw, i, ctx.step)[0];
-      ranked.emplace_back(cm.by_risk ? risk_score(pop, i, t) + 1e-6 * tie : tie, i);
+      candidates.emplace_back(0.0f, i);
     }
+    rank(ctx, candidates, t, p_.case_management.by_risk ? Parameters::kRisk : Parameters::kRandom, kCaseManagementDraw);
   }
-  const auto places = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(std::llround(cm.places * p_.scale)));
-  std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(places), ranked.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  const auto places = std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(std::llround(wanted)));
   std::vector<std::uint8_t> chosen(pop.size(), 0);
-  for (std::size_t k = 0; k < places; ++k) chosen[ranked[k].second] = 1;
+  // The drug deaths the places are expected to avert over the coming quarter: each
+  // holder's fatal-overdose hazard now (without case management) x (1 - rr) x time.
+  // A noiseless measure of how well the places are targeted.
+  const double quarter = static_cast<double>(kCaseManagementEvery) / ctx.clock.steps_per_year;
+  double expected = 0.0;
+  Hazards h;
+  for (std::size_t k = 0; k < places; ++k) {
+    const PersonId i = candidates[k].second;
+    chosen[i] = 1;
+    hazards(pop, i, t, h);
+    const double without = h.rate[kFatalOverdose] / (people[i].case_managed ? p_.case_management.overdose_rr : 1.0);
+    expected += without * (1.0 - p_.case_management.overdose_rr) * quarter;
+  }
+  const std::size_t row = static_cast<std::size_t>(period_of_step(ctx.step)) * 2;
+  ctx.tally.add_amount(kCaseManagement, row, static_cast<double>(places) * quarter, outputs_[kCaseManagement].fixed_point_scale);
+  ctx.tally.add_amount(kCaseManagement, row + 1, expected, outputs_[kCaseManagement].fixed_point_scale);
   for (PersonId i = 0; i < pop.size(); ++i) {
     if (people[i].case_managed != chosen[i] && !states_[pop.state[i]].absorbing) {
       people[i].case_managed = chosen[i];
@@ -732,7 +920,45 @@ void EnglandModel::end_step(StepContext& ctx) {
   }
   if (places > 0) {
     add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostCaseManagement,
-             static_cast<double>(places) * cm.cost_per_place_year * kCaseManagementEvery / ctx.clock.steps_per_year);
+             static_cast<double>(places) * p_.case_management.cost_per_place_year * kCaseManagementEvery /
+                 ctx.clock.steps_per_year);
+  }
+}
+
+void EnglandModel::allocate_kits(StepContext& ctx, double t) {
+  // Rationed naloxone: this quarter's kits go to people using without a usable kit.
+  auto& pop = ctx.pop;
+  PersonRecord* people = pop.data(person_);
+  const double kits = p_.kits_per_year_limit(t) * kCaseManagementEvery / ctx.clock.steps_per_year;
+  if (kits < 1.0) return;
+  std::vector<std::pair<float, PersonId>> candidates;
+  for (PersonId i = 0; i < pop.size(); ++i) {
+    const auto st = pop.state[i];
+    if (states_[st].absorbing || st == kPrison || st == kCeased || st == kRecovery) continue;
+    if (t < people[i].naloxone_expiry) continue;
+    candidates.emplace_back(0.0f, i);
+  }
+  rank(ctx, candidates, t, p_.capacity.queue == Parameters::kRisk ? Parameters::kRisk : Parameters::kRandom,
+       kKitAllocationDraw);
+  const std::size_t n = std::min(candidates.size(), static_cast<std::size_t>(kits));
+  const std::uint32_t period = period_of_step(ctx.step);
+  for (std::size_t k = 0; k < n; ++k) {
+    const PersonId i = candidates[k].second;
+    const auto st = pop.state[i];
+    people[i].naloxone_expiry = static_cast<float>(t + p_.kit_shelf_life);
+    const NaloxoneFlow channel = in_ost(st) ? kKitTreatment : st == kHarmReduction ? kKitOutreach : kKitPharmacyPeer;
+    ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + channel);
+    add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostNaloxone, p_.cost_kit);
+    pop.reschedule(i, static_cast<float>(t));  // fatality changed
+  }
+}
+
+void EnglandModel::end_step(StepContext& ctx) {
+  const double t = ctx.clock.time_of_step(ctx.step + 1);
+  for (Service s : {kServiceOst, kServiceResidential}) allocate_places(ctx, s, t);
+  if ((ctx.step + 1) % kCaseManagementEvery == 0) {
+    allocate_case_management(ctx, t);
+    allocate_kits(ctx, t);
   }
 }
 
@@ -779,6 +1005,16 @@ void EnglandModel::finish(Tally& tally) const {
       for (Condition c : {kLiverDiseaseCondition, kCopd, kMentalHealth}) with += tally.cell(kConditions, k * kConditionCount + c);
       add_cost(tally, mid, kCostHealthCare,
                static_cast<double>(with) * (end - start) * p_.health.when.share_of(start, end) * p_.health.cost_per_person_year);
+    }
+  }
+  // Discounted costs: each period's costs x (1 + r)^-(year - base year), from the base
+  // year on (NICE reference case: 3.5%).
+  for (std::uint32_t k = 0; k < periods_; ++k) {
+    const int year = p_.clock.start_year + static_cast<int>(p_.weekly ? k / p_.clock.steps_per_year : k);
+    const double factor = year > p_.discount_base_year ? std::pow(1.0 + p_.discount_rate, -(year - p_.discount_base_year)) : 1.0;
+    for (int item = 0; item < kCostItemCount; ++item) {
+      const std::size_t cell = k * kCostItemCount + item;
+      tally.add(kCostsDiscounted, cell, static_cast<std::int64_t>(std::llround(static_cast<double>(tally.cell(kCosts, cell)) * factor)));
     }
   }
 }

@@ -5,7 +5,10 @@
 // gives every equation and source.
 #pragma once
 
+#include <tbb/concurrent_vector.h>
+
 #include <array>
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -28,6 +31,7 @@ struct LeverWindow {
 // single year of age, calendar series converted to run time.
 struct Parameters {
   static constexpr int kMaxAge = 110;
+  enum Queue { kFifo, kRandom, kRisk };
   Clock clock;
   double scale = 1.0;
   bool weekly = false;
@@ -103,6 +107,24 @@ struct Parameters {
     double overdose_rr = 1, dropout_rr = 1, cost_per_place_year = 0;
   } case_management;
 
+  struct {
+    LeverWindow when;
+    double ost_places = 1e9, residential_places = 1e9, dropoff = 0, kits_per_year = 0;
+    Queue queue = kFifo;
+  } capacity;
+  struct {
+    LeverWindow when;
+    double total = 0, share_ost = 0, share_residential = 0, share_naloxone = 0, share_case_management = 0;
+  } budget;
+  double discount_rate = 0;
+  int discount_base_year = 2026;
+
+  // Limits in force at time t, in simulated people (scaled); infinity when unlimited.
+  double ost_limit(double t) const;
+  double residential_limit(double t) const;
+  double kits_per_year_limit(double t) const;  // 0: supply by per-person channel rates
+  double case_management_places(double t) const;
+
   // Every time (run time) at which a lever or a calendar series used in hazards
   // changes; hazards are re-evaluated there.
   std::vector<double> change_times;
@@ -113,7 +135,7 @@ struct Parameters {
 
 inline constexpr float kNoTime = -1e9f;  // "never happened" for the times below
 
-// The model's per-person attributes, kept together in one 32-byte column because
+// The model's per-person attributes, kept together in one 24-byte column because
 // every event reads most of them: one cache line per person instead of many.
 struct PersonRecord {
   float birth;            // birth time, years since the run's start
@@ -121,20 +143,21 @@ struct PersonRecord {
   float last_release;     // last release from prison
   float naloxone_expiry;  // a kit held is usable until then (kNoTime: none)
   float last_overdose;    // last non-fatal overdose
-  std::uint8_t sex;       // 0 male, 1 female
-  std::uint8_t injecting;
-  std::uint8_t prev_state;    // state before the current one
-  std::uint8_t forced;        // the current dose reduction is forced
-  std::uint8_t hcv;           // 0 never or cleared, 1 chronic undiagnosed, 2 chronic diagnosed, 3 cured
-  std::uint8_t liver;         // advanced liver disease
-  std::uint8_t copd;
-  std::uint8_t sedatives;     // co-prescribed benzodiazepines or gabapentinoids
-  std::uint8_t mental_health;
-  std::uint8_t case_managed;
-  std::uint8_t time_limited;  // this OST episode is on time-limited prescribing
-  std::uint8_t prison_ost;    // was on OST when last released
+  std::uint8_t prev_state;  // state before the current one
+  std::uint8_t hcv;         // 0 never or cleared, 1 chronic undiagnosed, 2 chronic diagnosed, 3 cured
+  std::uint16_t sex : 1;    // 0 male, 1 female
+  std::uint16_t injecting : 1;
+  std::uint16_t forced : 1;        // the current dose reduction is forced
+  std::uint16_t liver : 1;         // advanced liver disease
+  std::uint16_t copd : 1;
+  std::uint16_t sedatives : 1;     // co-prescribed benzodiazepines or gabapentinoids
+  std::uint16_t mental_health : 1;
+  std::uint16_t case_managed : 1;
+  std::uint16_t time_limited : 1;  // this OST episode is on time-limited prescribing
+  std::uint16_t prison_ost : 1;    // was on OST when last released
+  std::uint16_t queued_residential : 1;  // in OST, waiting for a residential place
 };
-static_assert(sizeof(PersonRecord) == 32);
+static_assert(sizeof(PersonRecord) == 24);
 
 class EnglandModel final : public Model {
  public:
@@ -160,11 +183,17 @@ class EnglandModel final : public Model {
   const Parameters& parameters() const { return p_; }
   // The information-system risk score of person i at time t (docs/model.md).
   double risk_score(const Population& pop, PersonId i, double t) const;
+  // Puts (time joined, person) candidates in queue order, best first: fifo (earliest
+  // joined), random (a uniform of `decision` keyed by person and step) or risk
+  // (highest score, ties at random). Public so tests can check each rule.
+  void rank(StepContext& ctx, std::vector<std::pair<float, PersonId>>& candidates, double t,
+            Parameters::Queue rule, Decision decision) const;
+  Column<PersonRecord> person_column() const { return person_; }
 
   // Output table indices, in the order of outputs().
   enum Table : std::size_t {
     kDeaths, kOverdoses, kEvents, kPeople, kPersonYears, kEntrants, kConditions, kNaloxone, kCosts,
-    kLifeYearsLost, kDeathsSinceRelease
+    kLifeYearsLost, kDeathsSinceRelease, kServices, kCaseManagement, kCostsDiscounted
   };
   static constexpr int kAgeBands = 11;  // <20, 20-24, ..., 60-64, 65+
   static constexpr int kWeeksAfterRelease = 12;
@@ -178,6 +207,11 @@ class EnglandModel final : public Model {
   void start_ost(PersonContext& ctx, PersonId i, double t) const;
   void add_cost(Tally& tally, double t, CostItem item, double pounds) const;
   void add_person(Population& pop, PersonId i, double entry_time, double age, const Uniforms4& u) const;
+  // Referral to OST: straight in, or onto the waiting list when places are limited.
+  void refer_to_ost(PersonContext& ctx, PersonId i, double t) const;
+  void allocate_places(StepContext& ctx, Service service, double t);
+  void allocate_case_management(StepContext& ctx, double t);
+  void allocate_kits(StepContext& ctx, double t);
 
   Parameters p_;
   std::uint32_t periods_;
@@ -185,6 +219,12 @@ class EnglandModel final : public Model {
   std::vector<EventSpec> events_;
   std::vector<OutputTable> outputs_;
   Column<PersonRecord> person_;
+  // Shared capacity. Occupancy is counted as people move (any thread; integer sums
+  // do not depend on order); people joining a waiting list in the parallel phase are
+  // collected and put in queue order in the sequential phase.
+  mutable std::atomic<std::int64_t> occupied_[kServiceCount] = {0, 0};
+  mutable tbb::concurrent_vector<std::pair<float, PersonId>> joined_[kServiceCount];
+  std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
 };
 
 std::unique_ptr<Model> make_model(const Scenario& scenario);

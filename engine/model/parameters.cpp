@@ -363,9 +363,11 @@ void declare_england_parameters(ParamTable& t) {
   t.add(probability("overdose.fatality_with_naloxone", 0.008,
                     "Share of overdoses that are fatal when take-home naloxone is used.",
                     "McDonald & Strang 2016: 1 in 123 (0.8%), EVIDENCE.md section 6"));
-  t.add(probability("naloxone.used_at_overdose", 0.5,
+  t.add(probability("naloxone.used_at_overdose", 0.25,
                     "Chance that a kit held is at hand and used at an overdose.",
-                    "assumption: many overdoses are unwitnessed or the kit is elsewhere"));
+                    "derived: Langham et al. 2018 found kits reaching 30% of users cut overdose deaths by "
+                    "6.6%, a 22% cut for holders; with 0.8% fatality when used (McDonald & Strang 2016) "
+                    "against 1 in 15 without, that is a kit used at 25% of holders' overdoses"));
   t.add(real("naloxone.shelf_life", 3.0, "years", 0.1, 20,
              "Years a kit stays usable after it is supplied.",
              "assumption: intramuscular kits carry about 3 years' expiry"));
@@ -486,6 +488,48 @@ void declare_england_parameters(ParamTable& t) {
              "Cost of a case-management place for a year.",
              "assumption: about 1 hour a week of a Band 6 worker (COSTS-LOCAL.md 1j: not found)"));
 
+  // --- shared capacity and the budget (commissioners buy places, not probabilities) ---
+  lever_dates("capacity", "service capacity");
+  t.add(real("levers.capacity.ost_places", 1e9, "places (England scale)", 0, 1e9,
+             "Community treatment places (OST and dose reduction) while the lever is on; people "
+             "referred when all are taken wait. Scaled with run.population_scale. 1e9: no limit.",
+             "set by the scenario; NDTMS: about 140,000 opiate clients a year (ndtms_adults_in_treatment_opiate_group)"));
+  t.add(real("levers.capacity.residential_places", 1e9, "places (England scale)", 0, 1e9,
+             "Residential rehabilitation and inpatient detox places while the lever is on. 1e9: no limit.",
+             "set by the scenario; 2,565 residential beds in England in 2009 (COSTS-LOCAL.md 1c)"));
+  ParamSpec queue;
+  queue.path = "levers.capacity.queue";
+  queue.type = ParamType::Choice;
+  queue.choices = {"fifo", "random", "risk"};
+  queue.default_value = std::string("fifo");
+  queue.description = "Who gets a free place first: the longest waiting (fifo), anyone at random, or the "
+                      "highest risk score.";
+  queue.source = "set by the scenario";
+  t.add(queue);
+  t.add(rate("levers.capacity.waiting_dropoff_rate", 2.0,
+             "Rate at which people on a waiting list give up and drift out of contact.",
+             "assumption: about 1 in 4 gives up within 2 months of waiting"));
+  t.add(real("levers.capacity.kits_per_year", 0, "kits per year (England scale)", 0, 1e8,
+             "If above zero while the lever is on, community naloxone supply is this many kits a "
+             "year, handed out every 13 weeks to people without a kit (by the queue rule; fifo "
+             "means at random), instead of the per-person channel rates.",
+             "set by the scenario"));
+  lever_dates("budget", "fixed budget");
+  t.add(real("levers.budget.total_per_year", 0, "pounds per year (England scale)", 0, 1e11,
+             "While the lever is on, a fixed budget buys the places and kits below, replacing "
+             "levers.capacity's numbers: places = budget x share / unit cost.",
+             "set by the scenario"));
+  t.add(probability("levers.budget.share_ost", 0.9, "Share of the budget buying OST places.", "set by the scenario"));
+  t.add(probability("levers.budget.share_residential", 0.05, "Share buying residential places.", "set by the scenario"));
+  t.add(probability("levers.budget.share_naloxone", 0.01, "Share buying naloxone kits.", "set by the scenario"));
+  t.add(probability("levers.budget.share_case_management", 0.04, "Share buying case-management places.",
+                    "set by the scenario"));
+  t.add(probability("costs.discount_rate", 0.035, "Annual discount rate for costs from costs.discount_base_year.",
+                    "NICE reference case: 3.5% a year (COSTS-LOCAL.md section 0 and 1i)"));
+  t.add(integer("costs.discount_base_year", 2026, "calendar year", 1950, 2200,
+                "Costs in this year are not discounted; later years are discounted to it.",
+                "design choice: the first forecast year"));
+
   // --- life-years lost: general-population life expectancy (ONS national life tables) ---
   t.add(series("outputs.life_expectancy_male", Series{Series::Interp::Linear, {15, 20, 30, 40, 50, 60, 70, 80, 90},
                                                        {64.2, 59.3, 49.6, 40.0, 30.7, 22.0, 14.2, 7.9, 3.8}},
@@ -501,6 +545,19 @@ void declare_england_parameters(ParamTable& t) {
 
 std::vector<ScenarioError> check_consistency(const Scenario& s) {
   std::vector<ScenarioError> errors;
+  const double shares = s.real("levers.budget.share_ost") + s.real("levers.budget.share_residential") +
+                        s.real("levers.budget.share_naloxone") + s.real("levers.budget.share_case_management");
+  if (shares > 1.0 + 1e-9) {
+    const Origin& where = s.setting("levers.budget.share_ost").origin;
+    ScenarioError e;
+    e.file = where.file;
+    e.line = where.line;
+    e.yaml_path = "levers.budget";
+    e.value = std::to_string(shares);
+    e.expected = "shares of the budget (share_ost, share_residential, share_naloxone, share_case_management) adding up to at most 1";
+    e.suggestion = "lower one of the shares";
+    errors.push_back(e);
+  }
   const auto start = s.integer("run.start_year"), end = s.integer("run.end_year");
   if (end <= start) {
     const Origin& where = s.setting("run.end_year").origin;

@@ -54,6 +54,7 @@ enum Event : std::uint8_t {
   kSedativesStart,    // co-prescribed benzodiazepines or gabapentinoids
   kSedativesStop,
   kNaloxoneKit,       // receives a take-home naloxone kit in the community
+  kLeaveWaitingList,  // gives up waiting for a treatment place
   kEventCount
 };
 
@@ -103,6 +104,22 @@ enum NaloxoneFlow : std::uint8_t { kKitTreatment, kKitOutreach, kKitPharmacyPeer
 inline constexpr std::array<std::string_view, kNaloxoneFlowCount> kNaloxoneFlowNames = {
     "supplied_treatment", "supplied_outreach", "supplied_pharmacy_peer", "supplied_prison_release", "used"};
 
+// Services with shared capacity, and what is recorded about each every step.
+enum Service : std::uint8_t { kServiceOst, kServiceResidential, kServiceCount };
+inline constexpr std::array<std::string_view, kServiceCount> kServiceNames = {"ost_places", "residential_places"};
+enum ServiceMeasure : std::uint8_t {
+  kPlaceYearsAvailable,  // capacity x time (0 when unlimited)
+  kPlaceYearsUsed,       // occupied places x time
+  kWaitingPersonYears,   // people on the waiting list x time
+  kAdmittedFromList,     // people given a place from the list
+  kYearsWaited,          // total wait of those admitted (mean wait = this / admitted)
+  kOverCapacityAdmissions,  // admissions that left more people than places (always 0)
+  kServiceMeasureCount
+};
+inline constexpr std::array<std::string_view, kServiceMeasureCount> kServiceMeasureNames = {
+    "place_years_available", "place_years_used", "waiting_person_years", "admitted_from_list",
+    "years_waited", "over_capacity_admissions"};
+
 inline constexpr std::array<std::string_view, kStateCount> kStateNames = {
     "not_in_contact", "harm_reduction", "waiting", "ost", "dose_reduction", "residential",
     "recovery", "prison", "dead", "ceased", "emigrated"};
@@ -112,7 +129,8 @@ inline constexpr std::array<std::string_view, kEventCount> kEventNames = {
     "start_reduction", "forced_reduction", "reduction_complete", "reduction_failed",
     "start_residential", "residential_complete", "residential_dropout", "relapse",
     "imprisoned", "released", "cessation", "emigration", "hcv_infection", "hcv_diagnosis",
-    "hcv_cure", "liver_disease", "copd_onset", "sedatives_start", "sedatives_stop", "naloxone_kit"};
+    "hcv_cure", "liver_disease", "copd_onset", "sedatives_start", "sedatives_stop", "naloxone_kit",
+    "leave_waiting_list"};
 inline constexpr std::array<std::string_view, kCauseCount> kCauseNames = {
     "drug_poisoning", "liver", "copd_respiratory", "suicide", "other"};
 inline constexpr std::array<std::string_view, kPathwayCount> kPathwayNames = {
