@@ -5,7 +5,10 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <numeric>
+#include <random>
 #include <stdexcept>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -74,59 +77,36 @@ std::vector<int> output_years(const std::vector<TableSpec>& tables) {
   return years;
 }
 
-double remaining_life_expectancy(const std::string& band, const std::string& sex) {
-  // Approximate period life expectancy (years) at exact ages 15, 20, ..., 75, England,
-  // general population, around 2020-2022 (ONS National life tables). Approximate
-  // figures, not yet checked cell by cell against the published table: see
-  // docs/uncertainty.md.
-  static const double male[] = {63.9, 59.0, 54.2, 49.4, 44.6, 39.9, 35.2, 30.7, 26.3, 22.1, 18.3, 14.6, 11.3};
-  static const double female[] = {67.7, 62.8, 57.9, 53.0, 48.1, 43.3, 38.5, 33.9, 29.4, 25.0, 20.9, 16.9, 13.2};
-  double age;  // the middle of the band
-  if (band == "under_20") {
-    age = 17.5;
-  } else if (band == "65_and_over") {
-    age = 70.0;
-  } else {
-    age = std::stoi(band.substr(0, 2)) + 2.5;
+namespace {
+
+// Sums a table over every dimension but its period axis, by calendar year.
+std::vector<double> yearly(const TableSpec& t, const std::vector<double>& cells, const std::vector<int>& years) {
+  std::vector<double> out(years.size(), 0.0);
+  const std::size_t per_period = t.size() / t.dims.front().labels.size();
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    const int y = year_of_label(t.dims.front().labels[c / per_period]);
+    out[static_cast<std::size_t>(std::lower_bound(years.begin(), years.end(), y) - years.begin())] += cells[c];
   }
-  const double* e = sex == "female" ? female : male;
-  const double x = std::clamp((age - 15.0) / 5.0, 0.0, 12.0);
-  const auto i = static_cast<std::size_t>(std::min(11.0, std::floor(x)));
-  return e[i] + (x - static_cast<double>(i)) * (e[i + 1] - e[i]);
+  return out;
 }
 
+std::vector<double> as_doubles(const std::variant<std::vector<std::int64_t>, std::vector<double>>& v) {
+  if (const auto* d = std::get_if<std::vector<double>>(&v)) return *d;
+  const auto& i = std::get<std::vector<std::int64_t>>(v);
+  return std::vector<double>(i.begin(), i.end());
+}
+
+}  // namespace
+
 RunReduction reduce_run(const std::vector<TableSpec>& tables, const RunOutputs& outputs) {
-  std::size_t index = 0;
-  while (tables[index].name != "deaths") ++index;
-  const TableSpec& t = tables[index];
-  const auto& cells = std::get<std::vector<std::int64_t>>(outputs.tables.at(index));
   const std::vector<int> years = output_years(tables);
-  const int age = dim_index(t, "age_band"), sex = dim_index(t, "sex");
-  // Strides of the row-major table.
-  std::vector<std::size_t> stride(t.dims.size(), 1);
-  for (std::size_t k = t.dims.size(); k-- > 1;) stride[k - 1] = stride[k] * t.dims[k].labels.size();
   RunReduction out;
-  out.deaths.assign(years.size(), 0.0);
-  if (age >= 0 && sex >= 0) out.life_years_lost.assign(years.size(), 0.0);
-  std::vector<double> le;  // per (age band, sex)
-  if (age >= 0 && sex >= 0) {
-    for (const auto& a : t.dims[static_cast<std::size_t>(age)].labels) {
-      for (const auto& s : t.dims[static_cast<std::size_t>(sex)].labels) le.push_back(remaining_life_expectancy(a, s));
-    }
-  }
-  const std::size_t n_sex = sex >= 0 ? t.dims[static_cast<std::size_t>(sex)].labels.size() : 1;
-  for (std::size_t c = 0; c < cells.size(); ++c) {
-    if (cells[c] == 0) continue;
-    const std::size_t period = c / stride[0];
-    const int y = year_of_label(t.dims[0].labels[period]);
-    const auto yi = static_cast<std::size_t>(std::lower_bound(years.begin(), years.end(), y) - years.begin());
-    const auto n = static_cast<double>(cells[c]);
-    out.deaths[yi] += n;
-    if (!le.empty()) {
-      const std::size_t a = (c / stride[static_cast<std::size_t>(age)]) % t.dims[static_cast<std::size_t>(age)].labels.size();
-      const std::size_t s = (c / stride[static_cast<std::size_t>(sex)]) % n_sex;
-      out.life_years_lost[yi] += n * le[a * n_sex + s];
-    }
+  // Life-years and costs are the model's own outputs (life expectancy and unit costs
+  // are scenario parameters with sources), so the comparison adds no numbers of its own.
+  for (std::size_t k = 0; k < tables.size(); ++k) {
+    if (tables[k].name == "deaths") out.deaths = yearly(tables[k], as_doubles(outputs.tables.at(k)), years);
+    if (tables[k].name == "life_years_lost") out.life_years_lost = yearly(tables[k], as_doubles(outputs.tables.at(k)), years);
+    if (tables[k].name == "costs_discounted") out.costs = yearly(tables[k], as_doubles(outputs.tables.at(k)), years);
   }
   return out;
 }
@@ -173,11 +153,13 @@ Summaries summarise(const std::vector<std::string>& scenarios, std::uint32_t D, 
   periods.push_back(out.range_label);
   const std::size_t P = periods.size();
   const bool have_ly = !runs.empty() && !runs.front().life_years_lost.empty();
+  const bool have_costs = !runs.empty() && !runs.front().costs.empty();
+  enum Measure { kDeaths, kLifeYears, kCosts };
 
-  // value(s, d, r, p) of a measure: a year, or the range total (p == P - 1).
-  auto value = [&](bool ly, std::size_t s, std::size_t d, std::size_t r, std::size_t p) {
+  // value(m, s, d, r, p) of a measure: a year, or the range total (p == P - 1).
+  auto value = [&](int m, std::size_t s, std::size_t d, std::size_t r, std::size_t p) {
     const RunReduction& run = runs[(s * D + d) * R + r];
-    const auto& v = ly ? run.life_years_lost : run.deaths;
+    const auto& v = m == kLifeYears ? run.life_years_lost : m == kCosts ? run.costs : run.deaths;
     if (p + 1 < P) return v[year_index[p]];
     double sum = 0;
     for (auto i : year_index) sum += v[i];
@@ -204,14 +186,17 @@ Summaries summarise(const std::vector<std::string>& scenarios, std::uint32_t D, 
     for (std::size_t p = 0; p < P; ++p) {
       std::vector<double> v;
       for (std::size_t d = 0; d < D; ++d) {
-        for (std::size_t r = 0; r < R; ++r) v.push_back(value(false, s, d, r, p));
+        for (std::size_t r = 0; r < R; ++r) v.push_back(value(kDeaths, s, d, r, p));
       }
       fill(deaths.values, v);
     }
   }
   out.tables.push_back(std::move(deaths));
 
-  auto averted_table = [&](bool ly, std::string name, std::string unit, std::string what) {
+  // Differences per pair: comparator minus scenario (averted, gained) or, for costs,
+  // scenario minus comparator (extra cost).
+  auto averted_table = [&](int m, std::string name, std::string unit, std::string what) {
+    const double sign = m == kCosts ? -1.0 : 1.0;
     SummaryTable t{std::move(name), std::move(unit),
                    what + " against the comparator (scenario 0), computed per (draw, replicate) pair: mean, "
                           "median, 2.5% and 97.5% quantiles over the pairs, Monte Carlo standard error of the "
@@ -223,24 +208,75 @@ Summaries summarise(const std::vector<std::string>& scenarios, std::uint32_t D, 
         std::vector<double> v, unpaired;
         for (std::size_t d = 0; d < D; ++d) {
           for (std::size_t r = 0; r < R; ++r) {
-            v.push_back(value(ly, 0, d, r, p) - value(ly, s, d, r, p));
-            if (R > 1) unpaired.push_back(value(ly, 0, d, r, p) - value(ly, s, d, (r + 1) % R, p));
+            v.push_back(sign * (value(m, 0, d, r, p) - value(m, s, d, r, p)));
+            if (R > 1) unpaired.push_back(sign * (value(m, 0, d, r, p) - value(m, s, d, (r + 1) % R, p)));
           }
         }
         fill(t.values, v);
         t.values.push_back(R > 1 ? quantile(unpaired, 0.025) : kNaN);
         t.values.push_back(R > 1 ? quantile(unpaired, 0.975) : kNaN);
-        if (!ly && p + 1 == P) out.averted_pairs.insert(out.averted_pairs.end(), v.begin(), v.end());
+        if (m == kDeaths && p + 1 == P) out.averted_pairs.insert(out.averted_pairs.end(), v.begin(), v.end());
       }
     }
     return t;
   };
-  out.tables.push_back(averted_table(false, "deaths_averted", "deaths", "Deaths averted"));
+  out.tables.push_back(averted_table(kDeaths, "deaths_averted", "deaths", "Deaths averted"));
   if (have_ly) {
     out.tables.push_back(averted_table(
-        true, "life_years_gained", "life-years",
-        "Life-years gained: deaths averted weighted by remaining life expectancy at the age of death "
-        "(approximate England life table, docs/uncertainty.md),"));
+        kLifeYears, "life_years_gained", "life-years",
+        "Life-years gained (the model's life_years_lost: each death weighted by the general-population life "
+        "expectancy at its age and sex)"));
+  }
+  if (have_costs) {
+    out.tables.push_back(averted_table(kCosts, "extra_cost", "pounds",
+                                       "Extra cost, discounted (the model's costs_discounted)"));
+    // Cost-effectiveness: the ratio of mean extra cost to mean deaths averted (or
+    // life-years gained) over the range, with a 95% interval from a percentile
+    // bootstrap over the pairs (2,000 resamples, fixed generator: reproducible).
+    SummaryTable ratios{"cost_effectiveness", "pounds",
+                        "Cost per death averted and per life-year gained: ratio of the mean extra cost to the mean "
+                        "deaths averted (life-years gained), and a 95% percentile-bootstrap interval over the "
+                        "(draw, replicate) pairs. Not defined (NaN) when the mean benefit is not positive.",
+                        "ratio_statistic", scenarios, periods,
+                        {"cost_per_death_averted", "lower_95", "upper_95", "cost_per_life_year_gained",
+                         "ly_lower_95", "ly_upper_95"}, {}};
+    for (std::size_t s = 0; s < S; ++s) {
+      for (std::size_t p = 0; p < P; ++p) {
+        std::vector<double> cost, deaths, years_gained;
+        for (std::size_t d = 0; d < D; ++d) {
+          for (std::size_t r = 0; r < R; ++r) {
+            cost.push_back(value(kCosts, s, d, r, p) - value(kCosts, 0, d, r, p));
+            deaths.push_back(value(kDeaths, 0, d, r, p) - value(kDeaths, s, d, r, p));
+            years_gained.push_back(have_ly ? value(kLifeYears, 0, d, r, p) - value(kLifeYears, s, d, r, p) : kNaN);
+          }
+        }
+        for (const auto* benefit : {&deaths, &years_gained}) {
+          auto ratio = [&](const std::vector<std::size_t>& pick) {
+            double c = 0, b = 0;
+            for (auto k : pick) {
+              c += cost[k];
+              b += (*benefit)[k];
+            }
+            return b > 0 ? c / b : kNaN;
+          };
+          std::vector<std::size_t> all(cost.size());
+          std::iota(all.begin(), all.end(), 0);
+          const double central = s == 0 ? kNaN : ratio(all);
+          std::vector<double> boot;
+          std::mt19937_64 gen(20260401);  // the standard fixes mt19937_64's output sequence
+          for (int k = 0; k < 2000 && !std::isnan(central); ++k) {
+            std::vector<std::size_t> pick(cost.size());
+            for (auto& x : pick) x = static_cast<std::size_t>(gen() % cost.size());
+            const double v = ratio(pick);
+            if (!std::isnan(v)) boot.push_back(v);
+          }
+          ratios.values.push_back(central);
+          ratios.values.push_back(boot.size() > 100 ? quantile(boot, 0.025) : kNaN);
+          ratios.values.push_back(boot.size() > 100 ? quantile(boot, 0.975) : kNaN);
+        }
+      }
+    }
+    out.tables.push_back(std::move(ratios));
   }
   return out;
 }
@@ -341,7 +377,23 @@ std::string report(const Summaries& sm, const std::string& comparator) {
                          fmt::format("{:.1f} to {:.1f}", ly->at(s, last, 2), ly->at(s, last, 3)), ly->at(s, last, 4));
     }
   }
-  out += "Costs: not computed (the model has no cost output yet).\n";
+  const SummaryTable* ce = nullptr;
+  const SummaryTable* extra = nullptr;
+  for (const auto& t : sm.tables) {
+    if (t.name == "cost_effectiveness") ce = &t;
+    if (t.name == "extra_cost") extra = &t;
+  }
+  if (ce && extra) {
+    out += fmt::format("Extra cost (discounted) and cost per death averted, {}:\n", sm.range_label);
+    for (std::size_t s = 1; s < ce->scenarios.size(); ++s) {
+      const double r = ce->at(s, last, 0), lo = ce->at(s, last, 1), hi = ce->at(s, last, 2);
+      out += fmt::format("  {:<40} extra cost £{:>12.0f}   per death averted {:>21}   interval {}\n", ce->scenarios[s],
+                         extra->at(s, last, 0), std::isnan(r) ? std::string("no deaths averted") : fmt::format("£{:.0f}", r),
+                         std::isnan(lo) ? std::string("-") : fmt::format("£{:.0f} to £{:.0f}", lo, hi));
+    }
+  } else {
+    out += "Costs: not in this results file (the model wrote no costs_discounted table).\n";
+  }
   return out;
 }
 

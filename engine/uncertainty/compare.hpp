@@ -20,16 +20,14 @@ namespace averted {
 // life-years lost (deaths weighted by remaining life expectancy at the age of death).
 struct RunReduction {
   std::vector<double> deaths;
-  std::vector<double> life_years_lost;  // empty when the deaths table has no age and sex
+  std::vector<double> life_years_lost;  // from the model's life_years_lost table; empty if none
+  std::vector<double> costs;            // from the model's costs_discounted table; empty if none
 };
 
 // The calendar years of the model's period axis, and the reduction of one run.
 std::vector<int> output_years(const std::vector<TableSpec>& tables);
 RunReduction reduce_run(const std::vector<TableSpec>& tables, const RunOutputs& outputs);
-// Remaining life expectancy used for life-years (approximate general-population
-// period life table, England; see docs/uncertainty.md), at an age band label of the
-// deaths table ("20-24", "65_and_over", ...) and sex ("male"/"female").
-double remaining_life_expectancy(const std::string& age_band, const std::string& sex);
+
 
 // One summary table: values[scenario][period][statistic], row-major.
 struct SummaryTable {
@@ -43,7 +41,7 @@ struct SummaryTable {
 };
 
 struct Summaries {
-  std::vector<SummaryTable> tables;  // deaths, deaths_averted, life_years_gained
+  std::vector<SummaryTable> tables;  // deaths, deaths_averted, life_years_gained, costs, ...
   // Per pair: deaths averted over the whole range, [scenario][draw][replicate].
   std::vector<double> averted_pairs;
   std::uint32_t draws = 0, replicates = 0;
