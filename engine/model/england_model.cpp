@@ -471,7 +471,14 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
   const bool cm = me.case_managed != 0;
 
   auto& r = h.rate;
-  std::fill_n(r.begin(), kEventCount, 0.0);  // only this model's events are read
+  // Only this model's events are read. Plain stores: for 31 rates they beat the
+  // `rep stos` a memset compiles to (bench/: about 10% of a hazard evaluation).
+  for (int k = 0; k < kEventCount; k += 4) {
+    r[k] = 0.0;
+    r[k + 1] = 0.0;
+    r[k + 2] = 0.0;
+    if (k + 3 < kEventCount) r[k + 3] = 0.0;
+  }
   // Overdose: reference rate by age, times the state's or risk window's multiplier.
   double od = p_.overdose[age] * (me.injecting ? p_.rr_injecting : 1.0) * (me.sedatives ? p_.rr_sedatives : 1.0);
   if (window(me.last_overdose, 1.0)) od *= p_.rr_recent_overdose;
@@ -884,6 +891,8 @@ void EnglandModel::allocate_case_management(StepContext& ctx, double t) {
   auto& pop = ctx.pop;
   PersonRecord* people = pop.data(person_);
   const double wanted = p_.case_management_places(t);
+  if (wanted < 1.0 && !case_managed_) return;  // no places now, and nobody holds one
+  case_managed_ = wanted >= 1.0;
   // Who could have a place: living people in the community who still use.
   std::vector<std::pair<float, PersonId>> candidates;
   if (wanted >= 1.0) {

@@ -225,6 +225,7 @@ class EnglandModel final : public Model {
   mutable std::atomic<std::int64_t> occupied_[kServiceCount] = {0, 0};
   mutable tbb::concurrent_vector<std::pair<float, PersonId>> joined_[kServiceCount];
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
+  bool case_managed_ = false;  // anyone holds a case-management place
 };
 
 std::unique_ptr<Model> make_model(const Scenario& scenario);
