@@ -100,6 +100,13 @@ class Model {
   // Once, after the run, on the merged tally: outputs derived from others (e.g.
   // costs from person-years). Default: nothing.
   virtual void finish(Tally& tally) const { (void)tally; }
+  // With invariant checks on, called after each step (sequential): the model's own
+  // invariants, e.g. that no service holds more people than its capacity. Returns
+  // what is wrong, in words, or an empty string. Default: nothing to check.
+  virtual std::string invariant_problem(const Population& pop, std::uint32_t step) const {
+    (void)pop, (void)step;
+    return {};
+  }
   // Output periods: census and per-period tables are indexed by these.
   virtual std::uint32_t period_of_step(std::uint32_t step) const = 0;
   virtual bool is_period_start(std::uint32_t step) const = 0;

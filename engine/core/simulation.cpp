@@ -9,6 +9,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -161,6 +162,87 @@ struct PersonLoop {
   }
 };
 
+// The invariants of a run, checked after initialisation and after every step when
+// checks are on (docs/reliability.md). `alive` is the kernel's own running count
+// (those alive at the start, plus entrants, less the exits it applied), so comparing
+// it with the state column catches people lost, counted twice or brought back.
+void check_people(const Model& model, const Population& pop, const std::vector<std::uint8_t>& absorbing,
+                  std::uint64_t alive, PersonId initial, std::uint64_t entered, double t_end,
+                  std::uint32_t step) {
+  const auto where = [&] { return " (after step " + std::to_string(step) + ")"; };
+  const auto& states = model.states();
+  if (pop.size() != initial + entered) {
+    throw InvariantViolation("people not conserved: " + std::to_string(pop.size()) + " rows, but " +
+                             std::to_string(initial) + " initial + " + std::to_string(entered) + " entered" +
+                             where());
+  }
+  // Nobody may be due before the step's end (their event would be missed, or applied
+  // later at a time already past). A sequential phase may reschedule someone at the
+  // boundary itself, stored as the float just below it: that is allowed.
+  float t_end_f = static_cast<float>(t_end);
+  if (t_end_f > t_end) t_end_f = std::nextafter(t_end_f, -kNever);
+  float t_end_up = static_cast<float>(t_end);  // the float just above it, for times stored as floats
+  if (t_end_up < t_end) t_end_up = std::nextafter(t_end_up, kNever);
+  std::vector<std::uint64_t> by_state(states.size(), 0);
+  for (PersonId i = 0; i < pop.size(); ++i) {
+    const StateId st = pop.state[i];
+    const auto who = [&] { return "person " + std::to_string(i); };
+    if (st >= states.size()) {
+      throw InvariantViolation(who() + " is in state " + std::to_string(st) + ", which does not exist" + where());
+    }
+    ++by_state[st];
+    const float next = pop.next_time[i];
+    if (absorbing[st] && next != kNever) {
+      throw InvariantViolation(who() + " is " + states[st].name + " but has an event due at " +
+                               std::to_string(next) + where());
+    }
+    if (!absorbing[st] && !(next >= t_end_f)) {  // also catches NaN
+      throw InvariantViolation(who() + " (" + states[st].name + ") has an event due at " + std::to_string(next) +
+                               ", before the end of the step at " + std::to_string(t_end) +
+                               ": time would run backwards" + where());
+    }
+    if (!(pop.state_since[i] <= t_end_up)) {
+      throw InvariantViolation(who() + " entered " + states[st].name + " at " + std::to_string(pop.state_since[i]) +
+                               ", after the end of the step at " + std::to_string(t_end) + where());
+    }
+  }
+  std::uint64_t living = 0, gone = 0;
+  std::string gone_by_state;
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    (absorbing[k] ? gone : living) += by_state[k];
+    if (absorbing[k]) gone_by_state += " + " + std::to_string(by_state[k]) + " " + states[k].name;
+  }
+  if (alive + gone != static_cast<std::uint64_t>(initial) + entered || living != alive) {
+    throw InvariantViolation("people not conserved: " + std::to_string(alive) + " alive" + gone_by_state +
+                             " != " + std::to_string(initial) + " initial + " + std::to_string(entered) +
+                             " entered (the states say " + std::to_string(living) + " alive)" + where());
+  }
+  if (std::string problem = model.invariant_problem(pop, step); !problem.empty()) {
+    throw InvariantViolation(problem + where());
+  }
+}
+
+// Counts (tables that are not fixed-point amounts) can never be negative.
+void check_counts(const std::vector<OutputTable>& tables, const Tally& tally) {
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    if (tables[t].fixed_point_scale > 0) continue;
+    const auto& cells = tally.cells(t);
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (cells[c] < 0) {
+        throw InvariantViolation("table '" + tables[t].spec.name + "' has a negative count (" +
+                                 std::to_string(cells[c]) + ") in cell " + std::to_string(c));
+      }
+    }
+  }
+}
+
+// AVERTED_CHECK_INVARIANTS=1 switches the checks on for every run of the process
+// (setup.sh test sets it, so every test runs with them).
+bool checks_forced_by_environment() {
+  const char* v = std::getenv("AVERTED_CHECK_INVARIANTS");
+  return v != nullptr && v[0] == '1' && v[1] == '\0';
+}
+
 }  // namespace
 
 std::vector<std::string> step_plan(const Model& model) {
@@ -202,8 +284,8 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   StepContext start{pop, random, main_tally, clock, 0};
   model.initialise(start);
 
-  const PersonLoop loop{model, pop, random, absorbing, n_events, clock.time_of_step(clock.steps()),
-                       settings.check_invariants};
+  const bool check = settings.check_invariants || checks_forced_by_environment();
+  const PersonLoop loop{model, pop, random, absorbing, n_events, clock.time_of_step(clock.steps()), check};
   RunStats local;
   const auto t_start = std::chrono::steady_clock::now();
   const std::uint32_t steps = clock.steps();
@@ -212,6 +294,8 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   for (PersonId i = 0; i < pop.size(); ++i) people_before += !absorbing[pop.state[i]];
   alive = people_before;
   people_before = pop.size();
+  const PersonId initial = pop.size();
+  if (check) check_people(model, pop, absorbing, alive, initial, 0, 0.0, 0);
   for (std::uint32_t step = 0; step < steps; ++step) {
     StepContext sctx{pop, random, main_tally, clock, step};
     if (model.is_period_start(step)) {
@@ -276,12 +360,18 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
     }
     people_before = n;
     model.end_step(sctx);
+    // (People an end-of-step phase adds are counted as alive from the next step on.)
+    if (check) {
+      check_people(model, pop, absorbing, alive + (pop.size() - people_before), initial, pop.size() - initial,
+                   t_end, step);
+    }
     if (settings.progress) settings.progress(step + 1, steps);
   }
   local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   local.people = pop.size();
   for (const auto& t : thread_tallies) main_tally.merge(t);
   model.finish(main_tally);
+  if (check) check_counts(tables, main_tally);
   if (stats) *stats = local;
   return main_tally.to_outputs(tables);
 }
