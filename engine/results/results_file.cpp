@@ -32,6 +32,28 @@ std::size_t TableSpec::size() const {
   return n;
 }
 
+std::filesystem::path path_inside(const std::filesystem::path& folder, const std::filesystem::path& name) {
+  namespace fs = std::filesystem;
+  const auto refuse = [&](const std::string& why) {
+    return std::runtime_error(fmt::format("output path '{}' is refused: {}; output stays inside '{}'",
+                                          name.string(), why, folder.string()));
+  };
+  if (name.empty() || !name.has_filename()) throw refuse("it names no file");
+  if (name.is_absolute() || name.has_root_name() || name.has_root_directory())
+    throw refuse("it is an absolute path");
+  for (const auto& part : name)
+    if (part == "..") throw refuse("it goes up a folder ('..')");
+  const fs::path joined = folder / name;
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(folder.empty() ? fs::path(".") : folder, ec);
+  const fs::path real = fs::weakly_canonical(joined, ec);
+  if (ec) throw refuse("it cannot be resolved: " + ec.message());
+  const auto [a, b] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
+  if (a != base.end() || b == real.end())
+    throw refuse(fmt::format("it leads to '{}' through a symbolic link", real.string()));
+  return joined;
+}
+
 std::filesystem::path partial_path_for(const std::filesystem::path& final_path) {
   auto p = final_path;
   p += ".partial";
@@ -57,6 +79,12 @@ htri_t is_hdf5_file(const char* path) {
   return H5Fis_hdf5(path);
 #endif
 }
+
+// After a write fails (a full disk), HDF5 1.10 can be left with objects whose close
+// failed, and its clean-up at exit then crashes closing them again (found by
+// tests/hardening). Every file this code writes is closed (or discarded) explicitly,
+// so that clean-up has nothing to do: skip it. Runs before main, before HDF5 starts.
+[[maybe_unused]] const bool kNoHdf5AtExit = (H5dont_atexit(), true);
 
 constexpr unsigned kGzipLevel = 4;  // see docs/results-format.md ("Compression")
 constexpr const char* kLeading[3] = {"scenario", "draw", "replicate"};
@@ -498,6 +526,8 @@ struct ResultsFile::Impl {
   H5 h5;
   bool resumed = false;
   bool finalized = false;
+  bool abandoned = false;  // a write failed and the partial file was removed
+  bool opened = false;     // create_new() opened (so may truncate) the partial file
   std::vector<std::uint8_t> done;  // [scenario][draw][replicate]
   mutable std::mutex mutex;
   // Order matters: datasets are closed before the file (reverse declaration order).
@@ -515,6 +545,9 @@ struct ResultsFile::Impl {
     return (static_cast<std::size_t>(s) * layout.draws + d) * layout.replicates + r;
   }
   void require_open() const {
+    if (abandoned)
+      throw std::logic_error(fmt::format(
+          "results file '{}' was abandoned after a write error", partial_path.string()));
     if (finalized)
       throw std::logic_error(
           fmt::format("results file '{}' is already finalized", final_path.string()));
@@ -533,6 +566,38 @@ struct ResultsFile::Impl {
     return true;
   }
 
+  // After a failed write (a full disk, an I/O error): HDF5 1.10 files are not
+  // journalled, so the file on disk may be inconsistent. It is closed and removed, so
+  // no half-written result is left to be read or resumed; the final name was never
+  // written. Returns what to add to the error message.
+  std::string discard(bool remove_file = true) {
+    // HDF5 flushes on close, which fails again on a full disk, and HDF5 1.10 then
+    // crashes at exit closing the file a second time (found by tests/hardening). The
+    // file is being thrown away, so its descriptor is pointed at /dev/null first:
+    // the close succeeds, and nothing more reaches the disk.
+    void* handle = nullptr;
+    if (file && H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+      const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, *static_cast<int*>(handle));
+        ::close(null_fd);
+      }
+    }
+    tables.clear();
+    done_ds.reset();
+    file.reset();
+    abandoned = true;
+    if (!remove_file) return {};
+    std::error_code ec;
+    fs::remove(partial_path, ec);
+    if (ec)
+      return fmt::format("; the unfinished file '{}' could not be removed ({}): delete it",
+                         partial_path.string(), ec.message());
+    return fmt::format(
+        "; the unfinished file '{}' was removed and nothing was written to '{}'",
+        partial_path.string(), final_path.string());
+  }
+
   void create_new(const Provenance& prov);
   void reopen(const Provenance& prov);
   void write_complete(int value) {
@@ -544,7 +609,14 @@ void ResultsFile::Impl::create_new(const Provenance& prov) {
   // Probe with POSIX first: errno gives a much clearer reason than HDF5's stack. No
   // O_TRUNC: check_not_in_use() has run, and H5Fcreate truncates.
   {
-    const int fd = ::open(partial_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    // Never write through a symbolic link: a link planted at the partial path could
+    // otherwise make the run truncate a file outside the output folder.
+    const int fd = ::open(partial_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno == ELOOP)
+      throw std::runtime_error(fmt::format(
+          "cannot create results file '{}': it is a symbolic link; remove it (results are never "
+          "written through a link)",
+          partial_path.string()));
     if (fd < 0) {
       const int err = errno;
       throw std::runtime_error(fmt::format(
@@ -552,6 +624,7 @@ void ResultsFile::Impl::create_new(const Provenance& prov) {
           partial_path.string(), std::strerror(err),
           partial_path.has_parent_path() ? partial_path.parent_path().string() : std::string(".")));
     }
+    opened = true;
     ::close(fd);
   }
   Hid fapl = file_access_plist(h5);
@@ -912,11 +985,14 @@ ResultsFile ResultsFile::create(const fs::path& final_path, const ResultsLayout&
   } else {
     try {
       impl->create_new(prov);
-    } catch (...) {
-      impl->tables.clear();
-      impl->done_ds.reset();
-      impl->file.reset();
-      throw;
+    } catch (const std::runtime_error& e) {
+      // E.g. a full disk while writing the layout: leave nothing behind.
+      std::string what = e.what();
+      if (impl->opened && fs::is_regular_file(fs::symlink_status(impl->partial_path, ec)))
+        what += impl->discard();
+      else
+        impl->discard(/*remove_file=*/false);  // nothing of ours to remove
+      throw std::runtime_error(what);
     }
   }
   return ResultsFile(std::move(impl));
@@ -976,6 +1052,7 @@ void ResultsFile::write_run(std::uint32_t s, std::uint32_t d, std::uint32_t r,
 
   QuietHdf5 quiet;
   const H5& h5 = m.h5;
+  try {
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const hid_t ds = m.tables[i];
     Hid fsp = h5.check(H5Dget_space(ds), H5Sclose, "reading dataset shape");
@@ -1007,6 +1084,9 @@ void ResultsFile::write_run(std::uint32_t s, std::uint32_t d, std::uint32_t r,
              fmt::format("marking {} done", run_name));
   }
   h5.check(H5Fflush(m.file, H5F_SCOPE_LOCAL), "flushing");
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(e.what() + m.discard());
+  }
   m.done[idx] = 1;
 }
 
@@ -1128,12 +1208,16 @@ void ResultsFile::finalize() {
   }
 
   QuietHdf5 quiet;
-  m.write_complete(1);
-  m.h5.check(H5Fflush(m.file, H5F_SCOPE_LOCAL), "flushing");
-  m.tables.clear();
-  m.done_ds.reset();
-  const bool closed = m.file.close();
-  if (!closed) fail(m.partial_path, "closing the file");
+  try {
+    m.write_complete(1);
+    m.h5.check(H5Fflush(m.file, H5F_SCOPE_LOCAL), "flushing");
+    m.tables.clear();
+    m.done_ds.reset();
+    const bool closed = m.file.close();
+    if (!closed) fail(m.partial_path, "closing the file");
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(e.what() + m.discard());
+  }
   m.finalized = true;  // the HDF5 file is closed whatever happens next
 
   fsync_path(m.partial_path, /*directory=*/false);

@@ -28,6 +28,12 @@ inline constexpr int kResultsFormatVersion = 1;
 // "<final_path>.partial": where results are written until finalize().
 std::filesystem::path partial_path_for(const std::filesystem::path& final_path);
 
+// `folder / name`, refusing (std::runtime_error, naming both) a name that would lead
+// outside `folder`: an absolute path, a ".." component, or a symbolic link (in the
+// folder or in the name) that resolves outside it. For every file a run derives from
+// its chosen output (summaries beside the results file, per-scenario files).
+std::filesystem::path path_inside(const std::filesystem::path& folder, const std::filesystem::path& name);
+
 class ResultsFile {
  public:
   // Creates <final_path>.partial (truncating any stale partial file, unless resume=true
