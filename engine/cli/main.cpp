@@ -12,6 +12,7 @@
 #include "core/version.hpp"
 #include "model/parameters.hpp"
 #include "run/ensemble.hpp"
+#include "run/limits.hpp"
 #include "uncertainty/compare.hpp"
 #include "scenario/schema.hpp"
 
@@ -217,6 +218,7 @@ int main(int argc, char** argv) {
       std::cout << describe_plan(req);
       return 0;
     }
+    refuse_if_too_big(req);  // memory, disk and time, estimated up front (run/limits.hpp)
     if (!req.output.parent_path().empty()) std::filesystem::create_directories(req.output.parent_path());
     ProgressPrinter printer;
     std::function<void(const RunProgress&)> progress;
