@@ -162,7 +162,7 @@ struct PersonLoop {
   }
 };
 
-// The invariants of a run, checked after initialisation and after every step when
+// The invariants of a run, checked after initialisation, at the end of every output period and of the run, when
 // checks are on (docs/reliability.md). `alive` is the kernel's own running count
 // (those alive at the start, plus entrants, less the exits it applied), so comparing
 // it with the state column catches people lost, counted twice or brought back.
@@ -360,8 +360,10 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
     }
     people_before = n;
     model.end_step(sctx);
+    // The whole-population checks once per output period and at the end (every step
+    // doubled the time of England-scale runs); the per-event checks run always.
     // (People an end-of-step phase adds are counted as alive from the next step on.)
-    if (check) {
+    if (check && (step + 1 == steps || model.is_period_start(step + 1))) {
       check_people(model, pop, absorbing, alive + (pop.size() - people_before), initial, pop.size() - initial,
                    t_end, step);
     }

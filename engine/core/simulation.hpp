@@ -12,8 +12,9 @@ struct RunSettings {
   Clock clock;
   StreamKey key;
   int threads = 0;                // 0: all available cores
-  // Checks of the kernel's invariants (docs/reliability.md): on every event and after every
-  // step. Also switched on by AVERTED_CHECK_INVARIANTS=1, which the test suite sets.
+  // Checks of the kernel's invariants (docs/reliability.md): on every event, and over the
+  // whole population at the end of every output period. Also switched on by
+  // AVERTED_CHECK_INVARIANTS=1, which the test suite sets.
   bool check_invariants = false;
   // Called on the calling thread after each step with (steps done, steps in all).
   std::function<void(std::uint32_t, std::uint32_t)> progress;

@@ -48,7 +48,7 @@ class ToyModel final : public Model {
     ctx.tally.add(0, 0, fault_ == Fault::NegativeCount ? -1 : 1);
   }
   void end_step(StepContext& ctx) override {
-    if (ctx.step != 10) return;
+    if (ctx.step != 12) return;  // just before a period start: checked at once
     for (PersonId i = 0; i < ctx.pop.size(); ++i) {
       const bool dead = ctx.pop.state[i] == 1;
       if (fault_ == Fault::Resurrect && dead) {
@@ -67,7 +67,7 @@ class ToyModel final : public Model {
   }
   void census(const Population&, PersonId, std::uint32_t, Tally&) const override {}
   std::uint32_t period_of_step(std::uint32_t) const override { return 0; }
-  bool is_period_start(std::uint32_t) const override { return false; }
+  bool is_period_start(std::uint32_t step) const override { return step % 13 == 0; }
   std::string invariant_problem(const Population& pop, std::uint32_t) const override {
     if (fault_ != Fault::OverCapacity) return {};
     std::uint64_t alive = 0;
