@@ -3,7 +3,8 @@
 # and runs the main job or the tests.
 #
 #   bash setup.sh forecast   # the shipped England scenarios -> results/ and a report
-#   bash setup.sh test       # the whole test suite (what CI runs)
+#   bash setup.sh test       # the whole test suite (what CI runs): normal, ASan+UBSan, TSan, fuzzing
+#   bash setup.sh test-fast  # the normal build's tests only
 #   bash setup.sh build      # install and build only
 #   bash setup.sh bench      # the benchmarks of docs/performance.md
 set -euo pipefail
@@ -19,6 +20,9 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   librandom123-dev librapidcheck-dev
   python3-h5py python3-numpy
+  # hardening (docs/reliability.md): clang 16 for ASan/UBSan and libFuzzer; Debian's
+  # oneTBB source, rebuilt with ThreadSanitizer for the TSan stage
+  clang-16 libclang-rt-16-dev dpkg-dev xz-utils
 )
 
 install_packages() {
@@ -41,6 +45,62 @@ build() {
   cmake --build "$build" -j "$jobs"
 }
 
+# ---- hardening stages (docs/reliability.md) -----------------------------------------
+# Not run under the sanitizers: one England-scale test of every lever (80 s in the
+# normal build; several minutes instrumented). Everything else is.
+sanitizer_skip='^england_levers$'
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang 16), also the libFuzzer build.
+asan_stage() {
+  local b="$build-asan"
+  local flags="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  CC=clang-16 CXX=clang++-16 cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DAVERTED_BUILD_BENCH=OFF -DAVERTED_FUZZ=ON -DAVERTED_FUZZ_SECONDS="${AVERTED_FUZZ_SECONDS:-60}" \
+    -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="-fsanitize=address,undefined" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  cmake --build "$b" -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir "$b" --output-on-failure -j "$jobs" --timeout 900 -E "$sanitizer_skip|fuzz_scenario_bounded"
+  # The bounded fuzzing run (a crash fails it; the input is left in $b/tests/fuzz_work/artifacts).
+  ctest --test-dir "$b" --output-on-failure -R fuzz_scenario_bounded
+}
+
+# oneTBB from Debian's source package, built with ThreadSanitizer: Debian's libtbb is
+# not instrumented, so TSan cannot see its synchronisation and reports false races in
+# every parallel_for (oneTBB documents TBB_SANITIZE=thread for this).
+tsan_tbb() {
+  local d="$build-tsan/onetbb" version
+  version="$(dpkg-query -W -f='${Version}' libtbb-dev)"
+  [[ -e "$d/install/lib/cmake/TBB/TBBConfig.cmake" ]] && return
+  rm -rf "$d" && mkdir -p "$d/lists/partial" "$d/src"
+  # A private sources list with Debian's deb-src lines: the system's apt set-up is untouched.
+  printf 'deb-src http://deb.debian.org/debian bookworm main\ndeb-src http://deb.debian.org/debian-security bookworm-security main\ndeb-src http://deb.debian.org/debian bookworm-updates main\n' >"$d/sources.list"
+  local apt=(-qq -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists="$d/lists")
+  apt-get "${apt[@]}" update
+  (cd "$d/src" && apt-get "${apt[@]}" source --download-only "onetbb=$version" 2>/dev/null)
+  (cd "$d/src" && dpkg-source --no-check -x ./*.dsc tree >/dev/null)
+  cmake -S "$d/src/tree" -B "$d/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTBB_SANITIZE=thread \
+    -DTBB_TEST=OFF -DTBB_EXAMPLES=OFF -DTBBMALLOC_BUILD=OFF -DTBB_STRICT=OFF \
+    -DCMAKE_INSTALL_PREFIX="$d/install" >/dev/null
+  cmake --build "$d/build" -j "$jobs" --target install >/dev/null
+}
+
+# ThreadSanitizer on the tests that run the kernel on several threads.
+tsan_stage() {
+  local b="$build-tsan"
+  tsan_tbb
+  cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF \
+    -DTBB_DIR="$b/onetbb/install/lib/cmake/TBB" -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
+    -DCMAKE_C_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+  cmake --build "$b" -j "$jobs" --target test_kernel test_markov test_capacity test_hardening averted
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir "$b" --output-on-failure -j "$jobs" --timeout 900 \
+    -R '^(Kernel|Markov|Capacity|Invariants)\.|^cli_end_to_end$'
+}
+
+# Every test runs with the kernel's invariant checks on.
+[[ "${1:-}" == test* ]] && export AVERTED_CHECK_INVARIANTS=1
+
 case "${1:-}" in
   build)
     build
@@ -48,6 +108,18 @@ case "${1:-}" in
   test)
     build
     ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
+    asan_stage
+    tsan_stage
+    ;;
+  test-fast)
+    build
+    ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
+    ;;
+  test-asan)
+    build && asan_stage
+    ;;
+  test-tsan)
+    build && tsan_stage
     ;;
   forecast)
     build
@@ -65,7 +137,7 @@ case "${1:-}" in
     "$build/bench/bench_end_to_end"
     ;;
   *)
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
