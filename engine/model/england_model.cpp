@@ -1,6 +1,7 @@
 #include "model/england_model.hpp"
 
 #include <boost/math/distributions/normal.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -853,33 +854,37 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
     ctx.tally.add_amount(kServices, (static_cast<std::size_t>(period) * kServiceCount + service) * kServiceMeasureCount + m,
                          amount, scale);
   };
-  if (std::isfinite(limit)) {
-    const double free = std::floor(limit) - static_cast<double>(occupied_[service].load());
-    std::size_t admitted = 0;
-    if (free >= 1.0 && !queue.empty()) {
-      if (p_.capacity.queue != Parameters::kFifo) {
-        rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
-      }
-      const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(free));
-      PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
-      for (std::size_t k = 0; k < n; ++k) {
-        const auto [joined, i] = queue[k];
-        record(kYearsWaited, t - joined);
-        if (service == kServiceOst) {
-          start_ost(pctx, i, t);
-        } else {
-          people[i].queued_residential = 0;
-          move(pctx, i, kResidential, t);
-        }
-        pop.reschedule(i, static_cast<float>(t));  // their hazards changed
-      }
-      admitted = n;
-      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-      if (p_.capacity.queue != Parameters::kFifo) std::sort(queue.begin(), queue.end());  // back to joining order
+  // Unlimited (a capacity lever has ended): everyone still waiting is admitted.
+  const bool limited = std::isfinite(limit);
+  const double free = limited ? std::floor(limit) - static_cast<double>(occupied_[service].load())
+                              : static_cast<double>(queue.size());
+  std::size_t admitted = 0;
+  if (free >= 1.0 && !queue.empty()) {
+    if (limited && p_.capacity.queue != Parameters::kFifo) {
+      rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
     }
-    record(kAdmittedFromList, static_cast<double>(admitted));
+    const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(free));
+    PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto [joined, i] = queue[k];
+      record(kYearsWaited, t - joined);
+      if (service == kServiceOst) {
+        start_ost(pctx, i, t);
+      } else {
+        people[i].queued_residential = 0;
+        move(pctx, i, kResidential, t);
+      }
+      pop.reschedule(i, static_cast<float>(t));  // their hazards changed
+    }
+    admitted = n;
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    if (limited && p_.capacity.queue != Parameters::kFifo) std::sort(queue.begin(), queue.end());  // joining order
+  }
+  record(kAdmittedFromList, static_cast<double>(admitted));
+  if (limited) {
     if (admitted > 0 && static_cast<double>(occupied_[service].load()) > std::floor(limit)) {
       record(kOverCapacityAdmissions, 1.0);
+      ++over_capacity_admissions_;
     }
     record(kPlaceYearsAvailable, std::floor(limit) * dt);
   }
@@ -969,6 +974,28 @@ void EnglandModel::end_step(StepContext& ctx) {
     allocate_case_management(ctx, t);
     allocate_kits(ctx, t);
   }
+}
+
+std::string EnglandModel::invariant_problem(const Population& pop, std::uint32_t step) const {
+  // The running occupancy counts match the people in each service, every person
+  // waiting is on the list, and no admission ever left more people than places.
+  std::int64_t ost = 0, residential = 0, waiting = 0;
+  for (PersonId i = 0; i < pop.size(); ++i) {
+    ost += in_ost(pop.state[i]);
+    residential += pop.state[i] == kResidential;
+    waiting += pop.state[i] == kWaiting;
+  }
+  if (ost != occupied_[kServiceOst].load() || residential != occupied_[kServiceResidential].load()) {
+    return fmt::format("service occupancy counted {} in OST and {} in residential care, but {} and {} are there",
+                       occupied_[kServiceOst].load(), occupied_[kServiceResidential].load(), ost, residential);
+  }
+  if (waiting != static_cast<std::int64_t>(queue_[kServiceOst].size())) {
+    return fmt::format("{} people are waiting for OST but the list holds {}", waiting, queue_[kServiceOst].size());
+  }
+  if (over_capacity_admissions_ > 0) {
+    return fmt::format("{} admissions left more people than places (by step {})", over_capacity_admissions_, step);
+  }
+  return {};
 }
 
 void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const {

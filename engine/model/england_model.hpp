@@ -177,6 +177,7 @@ class EnglandModel final : public Model {
   void end_step(StepContext& ctx) override;
   void census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const override;
   void finish(Tally& tally) const override;
+  std::string invariant_problem(const Population& pop, std::uint32_t step) const override;
   std::uint32_t period_of_step(std::uint32_t step) const override;
   bool is_period_start(std::uint32_t step) const override;
 
@@ -226,6 +227,7 @@ class EnglandModel final : public Model {
   mutable tbb::concurrent_vector<std::pair<float, PersonId>> joined_[kServiceCount];
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
   bool case_managed_ = false;  // anyone holds a case-management place
+  std::uint64_t over_capacity_admissions_ = 0;  // admissions that left more people than places
 };
 
 std::unique_ptr<Model> make_model(const Scenario& scenario);

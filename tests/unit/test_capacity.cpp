@@ -69,6 +69,18 @@ TEST(Capacity, PlacesAreNeverExceededAndPeopleWait) {
   EXPECT_GT(gave_up, 0);
 }
 
+TEST(Capacity, WhenTheLimitEndsEveryoneWaitingIsAdmitted) {
+  Scenario s = capped("fifo");
+  s.set("levers.capacity.end", 2000.0, {});
+  const RunOutputs out = run(s, 2);
+  EXPECT_GT(service(out, 1999 - 1980, kServiceOst, kWaitingPersonYears), 1.0);
+  EXPECT_GT(service(out, 1999 - 1980, kServiceOst, kAdmittedFromList), 0.0);
+  for (std::size_t y = 2000 - 1980; y < 2011 - 1980; ++y) {
+    // At most the one step after the end, while referrals of that step join.
+    EXPECT_LT(service(out, y, kServiceOst, kWaitingPersonYears), 1.0) << 1980 + y;
+  }
+}
+
 TEST(Capacity, BitIdenticalForAnyThreadCountWithCapacityInPlay) {
   for (const char* queue : {"fifo", "random", "risk"}) {
     const Scenario s = capped(queue);
