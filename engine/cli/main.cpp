@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
         std::cout << describe_plan(req);
         return 0;
       }
+      refuse_if_too_big(req);  // as for run; with --until-precision, for the starting replicates
       if (!req.output.parent_path().empty()) std::filesystem::create_directories(req.output.parent_path());
       ProgressPrinter printer;
       std::function<void(const RunProgress&)> progress;
