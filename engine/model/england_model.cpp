@@ -646,9 +646,19 @@ void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) cons
   pop.state[i] = to;
   pop.state_since[i] = static_cast<float>(t);
   const int delta_ost = int{in_ost(to)} - int{in_ost(from)};
-  if (delta_ost != 0) occupied_[kServiceOst].fetch_add(delta_ost, std::memory_order_relaxed);
+  if (delta_ost != 0) occupancy_change_.local()[kServiceOst] += delta_ost;
   const int delta_res = int{to == kResidential} - int{from == kResidential};
-  if (delta_res != 0) occupied_[kServiceResidential].fetch_add(delta_res, std::memory_order_relaxed);
+  if (delta_res != 0) occupancy_change_.local()[kServiceResidential] += delta_res;
+}
+
+std::int64_t EnglandModel::occupied(Service s) const {
+  for (auto& change : occupancy_change_) {
+    for (int k = 0; k < kServiceCount; ++k) {
+      occupied_[k] += change[k];
+      change[k] = 0;
+    }
+  }
+  return occupied_[s];
 }
 
 void EnglandModel::refer_to_ost(PersonContext& ctx, PersonId i, double t) const {
@@ -856,7 +866,7 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
   };
   // Unlimited (a capacity lever has ended): everyone still waiting is admitted.
   const bool limited = std::isfinite(limit);
-  const double free = limited ? std::floor(limit) - static_cast<double>(occupied_[service].load())
+  const double free = limited ? std::floor(limit) - static_cast<double>(occupied(service))
                               : static_cast<double>(queue.size());
   std::size_t admitted = 0;
   if (free >= 1.0 && !queue.empty()) {
@@ -882,13 +892,13 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
   }
   record(kAdmittedFromList, static_cast<double>(admitted));
   if (limited) {
-    if (admitted > 0 && static_cast<double>(occupied_[service].load()) > std::floor(limit)) {
+    if (admitted > 0 && static_cast<double>(occupied(service)) > std::floor(limit)) {
       record(kOverCapacityAdmissions, 1.0);
       ++over_capacity_admissions_;
     }
     record(kPlaceYearsAvailable, std::floor(limit) * dt);
   }
-  record(kPlaceYearsUsed, static_cast<double>(occupied_[service].load()) * dt);
+  record(kPlaceYearsUsed, static_cast<double>(occupied(service)) * dt);
   record(kWaitingPersonYears, static_cast<double>(queue.size()) * dt);
 }
 
@@ -985,9 +995,9 @@ std::string EnglandModel::invariant_problem(const Population& pop, std::uint32_t
     residential += pop.state[i] == kResidential;
     waiting += pop.state[i] == kWaiting;
   }
-  if (ost != occupied_[kServiceOst].load() || residential != occupied_[kServiceResidential].load()) {
+  if (ost != occupied(kServiceOst) || residential != occupied(kServiceResidential)) {
     return fmt::format("service occupancy counted {} in OST and {} in residential care, but {} and {} are there",
-                       occupied_[kServiceOst].load(), occupied_[kServiceResidential].load(), ost, residential);
+                       occupied(kServiceOst), occupied(kServiceResidential), ost, residential);
   }
   if (waiting != static_cast<std::int64_t>(queue_[kServiceOst].size())) {
     return fmt::format("{} people are waiting for OST but the list holds {}", waiting, queue_[kServiceOst].size());

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <tbb/concurrent_vector.h>
+#include <tbb/enumerable_thread_specific.h>
 
 #include <array>
-#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -220,10 +220,15 @@ class EnglandModel final : public Model {
   std::vector<EventSpec> events_;
   std::vector<OutputTable> outputs_;
   Column<PersonRecord> person_;
-  // Shared capacity. Occupancy is counted as people move (any thread; integer sums
-  // do not depend on order); people joining a waiting list in the parallel phase are
-  // collected and put in queue order in the sequential phase.
-  mutable std::atomic<std::int64_t> occupied_[kServiceCount] = {0, 0};
+  // Shared capacity. Occupancy changes are counted per thread as people move (no
+  // shared cache line on the hot path) and folded into the totals in the sequential
+  // phase; integer sums do not depend on order. People joining a waiting list in the
+  // parallel phase are collected and put in queue order in the sequential phase.
+  using Occupancy = std::array<std::int64_t, kServiceCount>;
+  mutable tbb::enumerable_thread_specific<Occupancy> occupancy_change_{Occupancy{}};
+  mutable Occupancy occupied_{};
+  // The number of people in a service now (sequential phases only).
+  std::int64_t occupied(Service s) const;
   mutable tbb::concurrent_vector<std::pair<float, PersonId>> joined_[kServiceCount];
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
   bool case_managed_ = false;  // anyone holds a case-management place
