@@ -642,7 +642,11 @@ void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) cons
   if (!states_[to].absorbing) ctx.tally.add_amount(kPersonYears, period * kStateCount + to, rest, scale);
   PersonRecord& me = pop.data(person_)[i];
   me.prev_state = from;
-  if (from == kOst) me.queued_residential = 0;  // a residential referral lapses on leaving OST
+  if (from == kOst && me.queued_residential) {  // a residential referral lapses on leaving OST
+    me.queued_residential = 0;
+    count_waiting(kServiceResidential, -1);
+  }
+  if (from == kWaiting || to == kWaiting) count_waiting(kServiceOst, int{to == kWaiting} - int{from == kWaiting});
   pop.state[i] = to;
   pop.state_since[i] = static_cast<float>(t);
   const int delta_ost = int{in_ost(to)} - int{in_ost(from)};
@@ -651,14 +655,14 @@ void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) cons
   if (delta_res != 0) occupancy_change_.local()[kServiceResidential] += delta_res;
 }
 
-std::int64_t EnglandModel::occupied(Service s) const {
+std::int64_t EnglandModel::occupied(Service s, bool waiting) const {
   for (auto& change : occupancy_change_) {
-    for (int k = 0; k < kServiceCount; ++k) {
+    for (std::size_t k = 0; k < change.size(); ++k) {
       occupied_[k] += change[k];
       change[k] = 0;
     }
   }
-  return occupied_[s];
+  return occupied_[(waiting ? kServiceCount : 0) + s];
 }
 
 void EnglandModel::refer_to_ost(PersonContext& ctx, PersonId i, double t) const {
@@ -667,7 +671,7 @@ void EnglandModel::refer_to_ost(PersonContext& ctx, PersonId i, double t) const 
     return;
   }
   move(ctx, i, kWaiting, t);
-  joined_[kServiceOst].push_back({static_cast<float>(t), i});
+  joined_.local()[kServiceOst].push_back({static_cast<float>(t), i});
 }
 
 void EnglandModel::start_ost(PersonContext& ctx, PersonId i, double t) const {
@@ -746,7 +750,8 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kStartResidential:
       if (std::isfinite(p_.residential_limit(t))) {
         me.queued_residential = 1;  // stays in OST until a place is free
-        joined_[kServiceResidential].push_back({static_cast<float>(t), i});
+        count_waiting(kServiceResidential, +1);
+        joined_.local()[kServiceResidential].push_back({static_cast<float>(t), i});
       } else {
         move(ctx, i, kResidential, t);
       }
@@ -843,19 +848,25 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
   PersonRecord* people = pop.data(person_);
   auto& queue = queue_[service];
   // New arrivals, in the order they joined (time, then id), go to the back.
-  std::vector<std::pair<float, PersonId>> arrivals(joined_[service].begin(), joined_[service].end());
-  joined_[service].clear();
-  std::sort(arrivals.begin(), arrivals.end());
+  std::vector<std::pair<float, PersonId>> arrivals;
+  for (auto& per_thread : joined_) {
+    arrivals.insert(arrivals.end(), per_thread[service].begin(), per_thread[service].end());
+    per_thread[service].clear();
+  }
+  std::sort(arrivals.begin(), arrivals.end());  // the same order whichever thread saw whom
   queue.insert(queue.end(), arrivals.begin(), arrivals.end());
-  // Drop those no longer waiting (gave up, died, imprisoned, admitted).
+  // Entries of people no longer waiting (gave up, died, imprisoned) stay in the list
+  // until they reach the front or the list is tidied (every 13 steps, or before
+  // ranking): checking the whole list every step would be sequential work.
   auto still_waiting = [&](const std::pair<float, PersonId>& e) {
     const PersonId i = e.second;
     return service == kServiceOst ? pop.state[i] == kWaiting && pop.state_since[i] == e.first
                                   : pop.state[i] == kOst && people[i].queued_residential;
   };
-  queue.erase(std::remove_if(queue.begin(), queue.end(), [&](const auto& e) { return !still_waiting(e); }),
-              queue.end());
-
+  auto tidy = [&] {
+    queue.erase(std::remove_if(queue.begin(), queue.end(), [&](const auto& e) { return !still_waiting(e); }),
+                queue.end());
+  };
   const double limit = service == kServiceOst ? p_.ost_limit(t) : p_.residential_limit(t);
   const std::uint32_t period = period_of_step(ctx.step);
   const double dt = ctx.clock.step_length();
@@ -868,27 +879,30 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
   const bool limited = std::isfinite(limit);
   const double free = limited ? std::floor(limit) - static_cast<double>(occupied(service))
                               : static_cast<double>(queue.size());
+  const bool ranked = limited && p_.capacity.queue != Parameters::kFifo;
+  if ((ctx.step + 1) % kCaseManagementEvery == 0 || (ranked && free >= 1.0)) tidy();
   std::size_t admitted = 0;
   if (free >= 1.0 && !queue.empty()) {
-    if (limited && p_.capacity.queue != Parameters::kFifo) {
-      rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
-    }
-    const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(free));
+    if (ranked) rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
+    const auto places = static_cast<std::size_t>(free);
     PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
-    for (std::size_t k = 0; k < n; ++k) {
+    std::size_t k = 0;
+    for (; k < queue.size() && admitted < places; ++k) {
       const auto [joined, i] = queue[k];
+      if (!still_waiting(queue[k])) continue;
       record(kYearsWaited, t - joined);
       if (service == kServiceOst) {
         start_ost(pctx, i, t);
       } else {
         people[i].queued_residential = 0;
+        count_waiting(kServiceResidential, -1);
         move(pctx, i, kResidential, t);
       }
       pop.reschedule(i, static_cast<float>(t));  // their hazards changed
+      ++admitted;
     }
-    admitted = n;
-    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-    if (limited && p_.capacity.queue != Parameters::kFifo) std::sort(queue.begin(), queue.end());  // joining order
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(k));
+    if (ranked) std::sort(queue.begin(), queue.end());  // back to joining order
   }
   record(kAdmittedFromList, static_cast<double>(admitted));
   if (limited) {
@@ -899,7 +913,7 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
     record(kPlaceYearsAvailable, std::floor(limit) * dt);
   }
   record(kPlaceYearsUsed, static_cast<double>(occupied(service)) * dt);
-  record(kWaitingPersonYears, static_cast<double>(queue.size()) * dt);
+  record(kWaitingPersonYears, static_cast<double>(occupied(service, true)) * dt);
 }
 
 void EnglandModel::allocate_case_management(StepContext& ctx, double t) {
@@ -999,8 +1013,11 @@ std::string EnglandModel::invariant_problem(const Population& pop, std::uint32_t
     return fmt::format("service occupancy counted {} in OST and {} in residential care, but {} and {} are there",
                        occupied(kServiceOst), occupied(kServiceResidential), ost, residential);
   }
-  if (waiting != static_cast<std::int64_t>(queue_[kServiceOst].size())) {
-    return fmt::format("{} people are waiting for OST but the list holds {}", waiting, queue_[kServiceOst].size());
+  std::int64_t listed = 0;
+  for (const auto& [joined, i] : queue_[kServiceOst]) listed += pop.state[i] == kWaiting && pop.state_since[i] == joined;
+  if (waiting != occupied(kServiceOst, true) || waiting != listed) {
+    return fmt::format("{} people are waiting for OST, the count says {} and the list holds {}", waiting,
+                       occupied(kServiceOst, true), listed);
   }
   if (over_capacity_admissions_ > 0) {
     return fmt::format("{} admissions left more people than places (by step {})", over_capacity_admissions_, step);

@@ -5,7 +5,6 @@
 // gives every equation and source.
 #pragma once
 
-#include <tbb/concurrent_vector.h>
 #include <tbb/enumerable_thread_specific.h>
 
 #include <array>
@@ -224,12 +223,15 @@ class EnglandModel final : public Model {
   // shared cache line on the hot path) and folded into the totals in the sequential
   // phase; integer sums do not depend on order. People joining a waiting list in the
   // parallel phase are collected and put in queue order in the sequential phase.
-  using Occupancy = std::array<std::int64_t, kServiceCount>;
+  // Per service: people in it, then people waiting for it.
+  using Occupancy = std::array<std::int64_t, 2 * kServiceCount>;
   mutable tbb::enumerable_thread_specific<Occupancy> occupancy_change_{Occupancy{}};
   mutable Occupancy occupied_{};
-  // The number of people in a service now (sequential phases only).
-  std::int64_t occupied(Service s) const;
-  mutable tbb::concurrent_vector<std::pair<float, PersonId>> joined_[kServiceCount];
+  // People in a service now (`waiting`: on its list), sequential phases only.
+  std::int64_t occupied(Service s, bool waiting = false) const;
+  void count_waiting(Service s, int change) const { occupancy_change_.local()[kServiceCount + s] += change; }
+  using Arrivals = std::array<std::vector<std::pair<float, PersonId>>, kServiceCount>;
+  mutable tbb::enumerable_thread_specific<Arrivals> joined_;  // per thread: no shared vector to contend for
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
   bool case_managed_ = false;  // anyone holds a case-management place
   std::uint64_t over_capacity_admissions_ = 0;  // admissions that left more people than places
