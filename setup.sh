@@ -124,11 +124,12 @@ case "${1:-}" in
   forecast)
     build
     mkdir -p "$here/results"
-    # The baseline first (the comparator), then every lever scenario shipped beside it.
+    # The baseline first (the comparator), then every lever scenario shipped beside it:
+    # deaths averted, life-years gained and cost per death averted over 2026-2030, with
+    # 95% intervals over 5 paired replicates (common random numbers).
     mapfile -t levers < <(find "$here/scenarios/england" -name '*.yaml' ! -name baseline.yaml | sort)
-    "$build/engine/averted" run "$here/scenarios/england/baseline.yaml" "${levers[@]}" \
-      --replicates 5 -o "$here/results/england.h5"
-    /usr/bin/python3 "$here/analysis/read_results.py" "$here/results/england.h5" --from 2026 \
+    "$build/engine/averted" compare "$here/scenarios/england/baseline.yaml" "${levers[@]}" \
+      --replicates 5 --from 2026 --to 2030 -o "$here/results/england.h5" \
       | tee "$here/results/england-summary.txt"
     ;;
   bench)
