@@ -374,8 +374,10 @@ std::vector<std::string> EnglandModel::step_plan() const {
 }
 
 void EnglandModel::add_columns(Population& pop) {
-  person_ = pop.add_column<PersonRecord>(
-      "england.person", PersonRecord{0.0f, kNoTime, kNoTime, kNoTime, kNoTime, 0, 0, kNotInContact, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  PersonRecord initial{};  // every flag off, never infected
+  initial.last_exit = initial.last_release = initial.naloxone_expiry = initial.last_overdose = kNoTime;
+  initial.prev_state = kNotInContact;
+  person_ = pop.add_column<PersonRecord>("england.person", initial);
 }
 
 void EnglandModel::add_person(Population& pop, PersonId i, double entry_time, double age, const Uniforms4& u) const {

@@ -32,13 +32,6 @@ int year_of_label(const std::string& label) {
   return std::stoi(label.substr(0, 4));
 }
 
-int dim_index(const TableSpec& t, const char* name) {
-  for (std::size_t k = 0; k < t.dims.size(); ++k) {
-    if (t.dims[k].name == name) return static_cast<int>(k);
-  }
-  return -1;
-}
-
 double mean_of(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
