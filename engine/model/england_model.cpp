@@ -27,6 +27,7 @@ constexpr Decision kCaseManagementDraw{17};
 constexpr Decision kQueueDraw{18};
 constexpr Decision kKitAllocationDraw{19};
 constexpr Decision kResidentialQueueDraw{20};
+constexpr Decision kOutreachDraw{21};
 
 bool in_ost(StateId s) { return s == kOst || s == kDoseReduction; }
 
@@ -218,7 +219,10 @@ Parameters Parameters::from(const Scenario& s) {
   p.capacity.ost_places = s.real("levers.capacity.ost_places");
   p.capacity.residential_places = s.real("levers.capacity.residential_places");
   p.capacity.dropoff = s.real("levers.capacity.waiting_dropoff_rate");
-  p.capacity.kits_per_year = s.real("levers.capacity.kits_per_year");
+  p.capacity.kits_per_year = {s.real("levers.capacity.kits_per_year_treatment"),
+                              s.real("levers.capacity.kits_per_year_outreach"),
+                              s.real("levers.capacity.kits_per_year_pharmacy_peer")};
+  p.capacity.outreach_per_week = s.real("levers.capacity.outreach_contacts_per_week");
   const std::string& queue = s.text("levers.capacity.queue");
   p.capacity.queue = queue == "risk" ? kRisk : queue == "random" ? kRandom : kFifo;
   p.budget.when = when("budget");
@@ -252,9 +256,13 @@ double Parameters::residential_limit(double t) const {
                              : std::numeric_limits<double>::infinity();
 }
 
-double Parameters::kits_per_year_limit(double t) const {
-  if (budget.when.on(t)) return budget.total * budget.share_naloxone / cost_kit * scale;
-  return capacity.when.on(t) ? capacity.kits_per_year * scale : 0.0;
+double Parameters::kits_per_year_limit(double t, int channel) const {
+  if (budget.when.on(t)) return budget.total * budget.share_naloxone / cost_kit * scale;  // all channels
+  return capacity.when.on(t) ? capacity.kits_per_year[static_cast<std::size_t>(channel)] * scale : 0.0;
+}
+
+double Parameters::outreach_contacts_per_week(double t) const {
+  return capacity.when.on(t) ? capacity.outreach_per_week * scale : 0.0;
 }
 
 double Parameters::case_management_places(double t) const {
@@ -360,6 +368,7 @@ void EnglandModel::declare_decisions(DecisionRegistry& r) const {
   r.add({kQueueDraw, "england.ost_queue", "tie-break or random order on the OST waiting list"});
   r.add({kResidentialQueueDraw, "england.residential_queue", "tie-break or random order on the residential list"});
   r.add({kKitAllocationDraw, "england.kit_allocation", "tie-break or random order for rationed naloxone kits"});
+  r.add({kOutreachDraw, "england.outreach_allocation", "tie-break or random order for rationed outreach contacts"});
 }
 
 std::vector<std::string> EnglandModel::step_plan() const {
@@ -506,7 +515,9 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
       if (s == kWaiting) {
         r[kLeaveWaitingList] = p_.capacity.dropoff;
       } else if (s == kNotInContact) {
-        r[kOutreachContact] = p_.outreach * (outreach_on ? p_.outreach_lever.contact_rr : 1.0);
+        r[kOutreachContact] = p_.outreach_contacts_per_week(t) > 0.0
+                                  ? 0.0  // contacts are handed out by capacity (end of step)
+                                  : p_.outreach * (outreach_on ? p_.outreach_lever.contact_rr : 1.0);
         r[kStartOst] = p_.self_referral * referral_rr;
       } else {
         r[kLoseContact] = p_.lose_contact;
@@ -563,12 +574,13 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     }
     r[kEmigration] = p_.emigration;
     // Take-home naloxone for people without a usable kit, through their channel.
-    if (!(t < me.naloxone_expiry) && p_.kits_per_year_limit(t) <= 0.0) {
+    const int channel = in_treatment ? kKitTreatment : s == kHarmReduction ? kKitOutreach : kKitPharmacyPeer;
+    const bool supplied = in_treatment || s == kHarmReduction || s == kNotInContact || s == kWaiting;
+    if (supplied && !(t < me.naloxone_expiry) && !p_.kits_rationed(t, channel)) {
       const double supply = p_.naloxone.when.on(t) ? p_.naloxone.supply_rr : 1.0;
-      r[kNaloxoneKit] = supply * (in_treatment                                ? p_.kits_treatment
-                                  : s == kHarmReduction                       ? p_.kits_outreach
-                                  : s == kNotInContact || s == kWaiting       ? p_.kits_pharmacy_peer
-                                                                              : 0.0);
+      r[kNaloxoneKit] = supply * (channel == kKitTreatment  ? p_.kits_treatment
+                                  : channel == kKitOutreach ? p_.kits_outreach
+                                                            : p_.kits_pharmacy_peer);
     }
   }
   const bool kit = t < me.naloxone_expiry;
@@ -966,36 +978,67 @@ void EnglandModel::allocate_case_management(StepContext& ctx, double t) {
 }
 
 void EnglandModel::allocate_kits(StepContext& ctx, double t) {
-  // Rationed naloxone: this quarter's kits go to people using without a usable kit.
+  // Rationed naloxone: each rationed channel's kits for this quarter go to the people
+  // it serves who have no usable kit (under a budget, one pool for all three).
   auto& pop = ctx.pop;
   PersonRecord* people = pop.data(person_);
-  const double kits = p_.kits_per_year_limit(t) * kCaseManagementEvery / ctx.clock.steps_per_year;
-  if (kits < 1.0) return;
+  const double quarter = static_cast<double>(kCaseManagementEvery) / ctx.clock.steps_per_year;
+  const bool pooled = p_.budget.when.on(t);
+  const std::uint32_t period = period_of_step(ctx.step);
+  auto channel_of = [&](StateId st) {
+    return in_ost(st) || st == kResidential ? kKitTreatment : st == kHarmReduction ? kKitOutreach : kKitPharmacyPeer;
+  };
+  for (int channel = kKitTreatment; channel <= (pooled ? kKitTreatment : kKitPharmacyPeer); ++channel) {
+    const double kits = p_.kits_per_year_limit(t, channel) * quarter;
+    if (kits < 1.0) continue;
+    std::vector<std::pair<float, PersonId>> candidates;
+    for (PersonId i = 0; i < pop.size(); ++i) {
+      const auto st = pop.state[i];
+      const bool served = in_ost(st) || st == kResidential || st == kHarmReduction || st == kNotInContact || st == kWaiting;
+      if (!served || t < people[i].naloxone_expiry) continue;
+      if (!pooled && channel_of(st) != channel) continue;
+      candidates.emplace_back(0.0f, i);
+    }
+    rank(ctx, candidates, t, p_.capacity.queue == Parameters::kRisk ? Parameters::kRisk : Parameters::kRandom,
+         kKitAllocationDraw);
+    const std::size_t n = std::min(candidates.size(), static_cast<std::size_t>(kits));
+    for (std::size_t k = 0; k < n; ++k) {
+      const PersonId i = candidates[k].second;
+      people[i].naloxone_expiry = static_cast<float>(t + p_.kit_shelf_life);
+      ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + channel_of(pop.state[i]));
+      add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostNaloxone, p_.cost_kit);
+      pop.reschedule(i, static_cast<float>(t));  // fatality changed
+    }
+  }
+}
+
+void EnglandModel::allocate_outreach(StepContext& ctx, double t) {
+  // Outreach with a fixed number of workers: this step's contacts go to people not in
+  // contact (by risk score or at random), who move into harm-reduction contact.
+  const double contacts = p_.outreach_contacts_per_week(t) * 52.0 / ctx.clock.steps_per_year;
+  if (contacts < 1.0) return;
+  auto& pop = ctx.pop;
   std::vector<std::pair<float, PersonId>> candidates;
   for (PersonId i = 0; i < pop.size(); ++i) {
-    const auto st = pop.state[i];
-    if (states_[st].absorbing || st == kPrison || st == kCeased || st == kRecovery) continue;
-    if (t < people[i].naloxone_expiry) continue;
-    candidates.emplace_back(0.0f, i);
+    if (pop.state[i] == kNotInContact) candidates.emplace_back(0.0f, i);
   }
   rank(ctx, candidates, t, p_.capacity.queue == Parameters::kRisk ? Parameters::kRisk : Parameters::kRandom,
-       kKitAllocationDraw);
-  const std::size_t n = std::min(candidates.size(), static_cast<std::size_t>(kits));
+       kOutreachDraw);
+  const std::size_t n = std::min(candidates.size(), static_cast<std::size_t>(contacts));
+  PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
   const std::uint32_t period = period_of_step(ctx.step);
   for (std::size_t k = 0; k < n; ++k) {
     const PersonId i = candidates[k].second;
-    const auto st = pop.state[i];
-    people[i].naloxone_expiry = static_cast<float>(t + p_.kit_shelf_life);
-    const NaloxoneFlow channel = in_ost(st) ? kKitTreatment : st == kHarmReduction ? kKitOutreach : kKitPharmacyPeer;
-    ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + channel);
-    add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostNaloxone, p_.cost_kit);
-    pop.reschedule(i, static_cast<float>(t));  // fatality changed
+    ctx.tally.add(kEvents, period * kEventCount + kOutreachContact);
+    move(pctx, i, kHarmReduction, t);
+    pop.reschedule(i, static_cast<float>(t));
   }
 }
 
 void EnglandModel::end_step(StepContext& ctx) {
   const double t = ctx.clock.time_of_step(ctx.step + 1);
   for (Service s : {kServiceOst, kServiceResidential}) allocate_places(ctx, s, t);
+  allocate_outreach(ctx, t);
   if ((ctx.step + 1) % kCaseManagementEvery == 0) {
     allocate_case_management(ctx, t);
     allocate_kits(ctx, t);

@@ -108,7 +108,8 @@ struct Parameters {
 
   struct {
     LeverWindow when;
-    double ost_places = 1e9, residential_places = 1e9, dropoff = 0, kits_per_year = 0;
+    double ost_places = 1e9, residential_places = 1e9, dropoff = 0, outreach_per_week = 0;
+    std::array<double, 3> kits_per_year{};  // by community channel: treatment, outreach, pharmacy/peer
     Queue queue = kFifo;
   } capacity;
   struct {
@@ -121,7 +122,11 @@ struct Parameters {
   // Limits in force at time t, in simulated people (scaled); infinity when unlimited.
   double ost_limit(double t) const;
   double residential_limit(double t) const;
-  double kits_per_year_limit(double t) const;  // 0: supply by per-person channel rates
+  // Kits a year for a community channel (kKitTreatment, kKitOutreach, kKitPharmacyPeer),
+  // or, under a budget, for all three together; 0: supply by per-person rates.
+  double kits_per_year_limit(double t, int channel) const;
+  bool kits_rationed(double t, int channel) const { return kits_per_year_limit(t, channel) > 0.0; }
+  double outreach_contacts_per_week(double t) const;  // 0: contact by per-person rate
   double case_management_places(double t) const;
 
   // Every time (run time) at which a lever or a calendar series used in hazards
@@ -212,6 +217,7 @@ class EnglandModel final : public Model {
   void allocate_places(StepContext& ctx, Service service, double t);
   void allocate_case_management(StepContext& ctx, double t);
   void allocate_kits(StepContext& ctx, double t);
+  void allocate_outreach(StepContext& ctx, double t);
 
   Parameters p_;
   std::uint32_t periods_;

@@ -509,10 +509,19 @@ void declare_england_parameters(ParamTable& t) {
   t.add(rate("levers.capacity.waiting_dropoff_rate", 2.0,
              "Rate at which people on a waiting list give up and drift out of contact.",
              "assumption: about 1 in 4 gives up within 2 months of waiting"));
-  t.add(real("levers.capacity.kits_per_year", 0, "kits per year (England scale)", 0, 1e8,
-             "If above zero while the lever is on, community naloxone supply is this many kits a "
-             "year, handed out every 13 weeks to people without a kit (by the queue rule; fifo "
-             "means at random), instead of the per-person channel rates.",
+  for (const auto& [channel, who] : {std::pair<std::string, std::string>{"treatment", "people in treatment"},
+                                     {"outreach", "people in harm-reduction contact"},
+                                     {"pharmacy_peer", "people not in contact (pharmacies, peers)"}}) {
+    t.add(real("levers.capacity.kits_per_year_" + channel, 0, "kits per year (England scale)", 0, 1e8,
+               "If above zero while the lever is on, this channel supplies this many naloxone kits a year, "
+               "handed out every 13 weeks to " + who + " without a kit (highest risk score first if "
+               "queue is risk, otherwise at random), instead of its per-person rate.",
+               "set by the scenario"));
+  }
+  t.add(real("levers.capacity.outreach_contacts_per_week", 0, "new contacts per week (England scale)", 0, 1e7,
+             "If above zero while the lever is on, outreach makes this many new contacts a week with people "
+             "not in contact (highest risk score first if queue is risk, otherwise at random), instead of "
+             "pathway.outreach_contact_rate.",
              "set by the scenario"));
   lever_dates("budget", "fixed budget");
   t.add(real("levers.budget.total_per_year", 0, "pounds per year (England scale)", 0, 1e11,

@@ -26,6 +26,8 @@ Scenario capped(const std::string& queue) {
   s.set("levers.capacity.ost_places", 40000.0, {});
   s.set("levers.capacity.residential_places", 200.0, {});
   s.set("levers.capacity.queue", queue, {});
+  s.set("levers.capacity.outreach_contacts_per_week", 200.0, {});
+  s.set("levers.capacity.kits_per_year_treatment", 5000.0, {});
   return s;
 }
 
@@ -86,6 +88,32 @@ TEST(Capacity, BitIdenticalForAnyThreadCountWithCapacityInPlay) {
     const Scenario s = capped(queue);
     const RunOutputs one = run(s, 1), three = run(s, 3);
     for (std::size_t t = 0; t < one.tables.size(); ++t) EXPECT_TRUE(one.tables[t] == three.tables[t]) << queue << " table " << t;
+  }
+}
+
+// Rationed naloxone by channel and outreach with a fixed number of contacts a week:
+// each quarter's kits and each week's contacts are handed out exactly (there are
+// always more people eligible than kits or contacts here).
+TEST(Capacity, KitsByChannelAndOutreachContactsFollowTheirQuotas) {
+  Scenario s = load_scenario(AVERTED_SOURCE_DIR "/scenarios/england/baseline.yaml", standard_parameters());
+  s.set("run.population_scale", 0.05, {});
+  s.set("run.end_year", std::int64_t{2030}, {});
+  s.set("levers.capacity.start", 2026.0, {});
+  s.set("levers.capacity.kits_per_year_treatment", 20000.0, {});  // 1,000 a year at 5%: 250 a quarter
+  s.set("levers.capacity.kits_per_year_outreach", 1000.0, {});    // 12.5 a quarter: 12 handed out
+  s.set("levers.capacity.kits_per_year_pharmacy_peer", 10000.0, {});
+  s.set("levers.capacity.outreach_contacts_per_week", 200.0, {});  // 10 a week at 5%
+  s.set("levers.capacity.queue", std::string("risk"), {});
+  const RunOutputs out = run(s, 2);
+  const auto& kits = std::get<std::vector<std::int64_t>>(out.tables[EnglandModel::kNaloxone]);
+  const auto& events = std::get<std::vector<std::int64_t>>(out.tables[EnglandModel::kEvents]);
+  for (int year = 2027; year <= 2029; ++year) {
+    const std::size_t y = static_cast<std::size_t>(year - 1980);
+    EXPECT_EQ(kits[y * kNaloxoneFlowCount + kKitTreatment], 1000) << year;
+    EXPECT_EQ(kits[y * kNaloxoneFlowCount + kKitOutreach], 4 * 12) << year;
+    EXPECT_EQ(kits[y * kNaloxoneFlowCount + kKitPharmacyPeer], 500) << year;
+    EXPECT_GT(kits[y * kNaloxoneFlowCount + kKitPrisonRelease], 0) << year;  // release kits are not rationed
+    EXPECT_EQ(events[y * kEventCount + kOutreachContact], 52 * 10) << year;
   }
 }
 
