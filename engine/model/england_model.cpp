@@ -31,6 +31,21 @@ constexpr Decision kOutreachDraw{21};
 
 bool in_ost(StateId s) { return s == kOst || s == kDoseReduction; }
 
+// The community channel that supplies naloxone kits to people in state s, or -1 if
+// none does (prison, recovery, ceased, dead). One place, so the per-person rates,
+// the kits given and rationing by channel always agree.
+int kit_channel(StateId s) {
+  if (in_ost(s) || s == kResidential) return kKitTreatment;
+  if (s == kHarmReduction) return kKitOutreach;
+  if (s == kNotInContact || s == kWaiting) return kKitPharmacyPeer;
+  return -1;
+}
+
+// Age in whole years at time t (0 to the oldest tabulated age).
+int age_at(const PersonRecord& me, double t) {
+  return std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, Parameters::kMaxAge);
+}
+
 int age_band(int age) {
   if (age < 20) return 0;
   if (age >= 65) return 10;
@@ -464,7 +479,7 @@ bool EnglandModel::is_period_start(std::uint32_t step) const {
 void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards& h) const {
   const auto s = static_cast<State>(pop.state[i]);
   const PersonRecord& me = pop.data(person_)[i];
-  const int age = std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, Parameters::kMaxAge);
+  const int age = age_at(me, t);
   // Rates hold until the next birthday, risk-window end or policy change.
   double until = std::min(static_cast<double>(me.birth) + age + 1.0, p_.next_change_after(t));
   auto window = [&](double start, double length) {
@@ -574,9 +589,8 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     }
     r[kEmigration] = p_.emigration;
     // Take-home naloxone for people without a usable kit, through their channel.
-    const int channel = in_treatment ? kKitTreatment : s == kHarmReduction ? kKitOutreach : kKitPharmacyPeer;
-    const bool supplied = in_treatment || s == kHarmReduction || s == kNotInContact || s == kWaiting;
-    if (supplied && !(t < me.naloxone_expiry) && !p_.kits_rationed(t, channel)) {
+    const int channel = kit_channel(s);
+    if (channel >= 0 && !(t < me.naloxone_expiry) && !p_.kits_rationed(t, channel)) {
       const double supply = p_.naloxone.when.on(t) ? p_.naloxone.supply_rr : 1.0;
       r[kNaloxoneKit] = supply * (channel == kKitTreatment  ? p_.kits_treatment
                                   : channel == kKitOutreach ? p_.kits_outreach
@@ -700,7 +714,7 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
   PersonRecord& me = pop.data(person_)[i];
   const std::uint32_t period = period_of_time(t);
   ctx.tally.add(kEvents, period * kEventCount + e);
-  const int age = std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, Parameters::kMaxAge);
+  const int age = age_at(me, t);
   const int band = age_band(age);
   auto death = [&](Cause cause) {
     const std::size_t cell =
@@ -807,13 +821,7 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kCopdOnset: me.copd = 1; break;
     case kSedativesStart: me.sedatives = 1; break;
     case kSedativesStop: me.sedatives = 0; break;
-    case kNaloxoneKit: {
-      const auto s = pop.state[i];
-      kit(s == kOst || s == kDoseReduction || s == kResidential ? kKitTreatment
-          : s == kHarmReduction                                  ? kKitOutreach
-                                                                 : kKitPharmacyPeer);
-      break;
-    }
+    case kNaloxoneKit: kit(static_cast<NaloxoneFlow>(kit_channel(pop.state[i]))); break;
     default: throw std::logic_error("unknown event " + std::to_string(e));
   }
 }
@@ -857,6 +865,12 @@ void EnglandModel::rank(StepContext& ctx, std::vector<std::pair<float, PersonId>
   candidates.swap(ordered);
 }
 
+bool EnglandModel::on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const {
+  const PersonId i = entry.second;
+  return service == kServiceOst ? pop.state[i] == kWaiting && pop.state_since[i] == entry.first
+                                : pop.state[i] == kOst && pop.data(person_)[i].queued_residential;
+}
+
 void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) {
   auto& pop = ctx.pop;
   PersonRecord* people = pop.data(person_);
@@ -872,11 +886,7 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
   // Entries of people no longer waiting (gave up, died, imprisoned) stay in the list
   // until they reach the front or the list is tidied (every 13 steps, or before
   // ranking): checking the whole list every step would be sequential work.
-  auto still_waiting = [&](const std::pair<float, PersonId>& e) {
-    const PersonId i = e.second;
-    return service == kServiceOst ? pop.state[i] == kWaiting && pop.state_since[i] == e.first
-                                  : pop.state[i] == kOst && people[i].queued_residential;
-  };
+  auto still_waiting = [&](const std::pair<float, PersonId>& e) { return on_list(pop, service, e); };
   auto tidy = [&] {
     queue.erase(std::remove_if(queue.begin(), queue.end(), [&](const auto& e) { return !still_waiting(e); }),
                 queue.end());
@@ -985,18 +995,14 @@ void EnglandModel::allocate_kits(StepContext& ctx, double t) {
   const double quarter = static_cast<double>(kCaseManagementEvery) / ctx.clock.steps_per_year;
   const bool pooled = p_.budget.when.on(t);
   const std::uint32_t period = period_of_step(ctx.step);
-  auto channel_of = [&](StateId st) {
-    return in_ost(st) || st == kResidential ? kKitTreatment : st == kHarmReduction ? kKitOutreach : kKitPharmacyPeer;
-  };
   for (int channel = kKitTreatment; channel <= (pooled ? kKitTreatment : kKitPharmacyPeer); ++channel) {
     const double kits = p_.kits_per_year_limit(t, channel) * quarter;
     if (kits < 1.0) continue;
     std::vector<std::pair<float, PersonId>> candidates;
     for (PersonId i = 0; i < pop.size(); ++i) {
-      const auto st = pop.state[i];
-      const bool served = in_ost(st) || st == kResidential || st == kHarmReduction || st == kNotInContact || st == kWaiting;
-      if (!served || t < people[i].naloxone_expiry) continue;
-      if (!pooled && channel_of(st) != channel) continue;
+      const int served_by = kit_channel(pop.state[i]);
+      if (served_by < 0 || t < people[i].naloxone_expiry) continue;
+      if (!pooled && served_by != channel) continue;
       candidates.emplace_back(0.0f, i);
     }
     rank(ctx, candidates, t, p_.capacity.queue == Parameters::kRisk ? Parameters::kRisk : Parameters::kRandom,
@@ -1005,7 +1011,7 @@ void EnglandModel::allocate_kits(StepContext& ctx, double t) {
     for (std::size_t k = 0; k < n; ++k) {
       const PersonId i = candidates[k].second;
       people[i].naloxone_expiry = static_cast<float>(t + p_.kit_shelf_life);
-      ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + channel_of(pop.state[i]));
+      ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + kit_channel(pop.state[i]));
       add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostNaloxone, p_.cost_kit);
       pop.reschedule(i, static_cast<float>(t));  // fatality changed
     }
@@ -1059,7 +1065,7 @@ std::string EnglandModel::invariant_problem(const Population& pop, std::uint32_t
                        occupied(kServiceOst), occupied(kServiceResidential), ost, residential);
   }
   std::int64_t listed = 0;
-  for (const auto& [joined, i] : queue_[kServiceOst]) listed += pop.state[i] == kWaiting && pop.state_since[i] == joined;
+  for (const auto& entry : queue_[kServiceOst]) listed += on_list(pop, kServiceOst, entry);
   if (waiting != occupied(kServiceOst, true) || waiting != listed) {
     return fmt::format("{} people are waiting for OST, the count says {} and the list holds {}", waiting,
                        occupied(kServiceOst, true), listed);
@@ -1075,7 +1081,7 @@ void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t perio
   if (states_[s].absorbing) return;
   const PersonRecord& me = pop.data(person_)[i];
   const double t = p_.weekly ? static_cast<double>(period) / p_.clock.steps_per_year : period;
-  const int age = std::clamp(static_cast<int>(std::floor(t - me.birth)), 0, 200);
+  const int age = age_at(me, t);
   tally.add(kPeople, ((static_cast<std::size_t>(period) * kStateCount + s) * kAgeBands + age_band(age)) * 2 + me.sex);
   tally.add_amount(kPersonYears, period * kStateCount + s, period_end(period) - t,
                    outputs_[kPersonYears].fixed_point_scale);

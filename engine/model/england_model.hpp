@@ -215,6 +215,9 @@ class EnglandModel final : public Model {
   // Referral to OST: straight in, or onto the waiting list when places are limited.
   void refer_to_ost(PersonContext& ctx, PersonId i, double t) const;
   void allocate_places(StepContext& ctx, Service service, double t);
+  // Whether a (time joined, person) entry of a waiting list is still waiting: the list
+  // keeps entries of people who left until it is tidied.
+  bool on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const;
   void allocate_case_management(StepContext& ctx, double t);
   void allocate_kits(StepContext& ctx, double t);
   void allocate_outreach(StepContext& ctx, double t);
