@@ -7,6 +7,7 @@
 #   bash setup.sh test-fast  # the normal build's tests only
 #   bash setup.sh build      # install and build only
 #   bash setup.sh bench      # the benchmarks of docs/performance.md
+#   bash setup.sh api-docs   # the C++ API reference (public headers) -> build/api-docs/html
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   librandom123-dev librapidcheck-dev
   python3-h5py python3-numpy
+  # reading results from R (analysis/deaths_averted.R); the C++ API reference (api-docs)
+  r-base-core r-cran-hdf5r doxygen
   # hardening (docs/reliability.md): clang 16 for ASan/UBSan and libFuzzer; Debian's
   # oneTBB source, rebuilt with ThreadSanitizer for the TSan stage
   clang-16 libclang-rt-16-dev dpkg-dev xz-utils
@@ -131,6 +134,10 @@ case "${1:-}" in
     "$build/engine/averted" compare "$here/scenarios/england/baseline.yaml" "${levers[@]}" \
       --replicates 5 --from 2026 --to 2030 -o "$here/results/england.h5" \
       | tee "$here/results/england-summary.txt"
+    ;;
+  api-docs)
+    install_packages
+    bash "$here/docs/api/build.sh" "$build/api-docs"
     ;;
   bench)
     build

@@ -11,33 +11,37 @@ Needs h5py and numpy. The file format is described in docs/results-format.md.
 """
 
 import argparse
+import os
 import sys
 
 import h5py
 import numpy as np
 
-KNOWN_FORMAT_VERSIONS = {1}
+READS_FORMAT_VERSIONS = [1]  # results layouts this script understands (docs/results-format.md#versions)
 
 
 def fail(message):
-    print(f"read_results: {message}", file=sys.stderr)
+    print(f"{os.path.splitext(os.path.basename(sys.argv[0]))[0]}: {message}", file=sys.stderr)
     sys.exit(1)
 
 
 def open_results(path):
-    """Opens a results file, refusing anything that is not a complete, known-format file."""
+    """Opens a results file; refuses one of another layout version or one not complete."""
     try:
         f = h5py.File(path, "r")
     except OSError as e:
         fail(f"cannot open '{path}': {e}")
     if f.attrs.get("format") != "averted-results":
-        fail(f"'{path}' is not an Averted results file (root attribute 'format' is missing or wrong)")
+        fail(f"'{path}' is not an Averted results file (its root attribute 'format' is not 'averted-results')")
     version = int(f.attrs.get("format_version", -1))
-    if version not in KNOWN_FORMAT_VERSIONS:
-        fail(f"'{path}' has format_version {version}; this script reads versions {sorted(KNOWN_FORMAT_VERSIONS)}")
+    if version not in READS_FORMAT_VERSIONS:
+        fail(f"'{path}' has results layout format_version {version} (written by Averted "
+             f"{f.attrs.get('code_version', 'unknown')}); this script reads format_version "
+             f"{', '.join(map(str, READS_FORMAT_VERSIONS))}. Run the scenarios again with this version of "
+             "Averted, or use the analysis scripts of the version that wrote the file.")
     if int(f.attrs.get("complete", 0)) != 1:
-        fail(f"'{path}' is not complete (complete != 1): the run that wrote it has not finished "
-             "or crashed. Finish it (e.g. resume the run) before analysing.")
+        fail(f"'{path}' is not complete (its attribute 'complete' is not 1): the run that writes it has not "
+             "finished, or stopped. Finish it (averted compare --resume) before analysing it.")
     return f
 
 

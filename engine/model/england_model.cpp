@@ -296,10 +296,11 @@ Clock clock_from(const Scenario& s) {
 }
 
 std::unique_ptr<Model> make_model(const Scenario& scenario) {
-  return std::make_unique<EnglandModel>(Parameters::from(scenario));
+  return std::make_unique<EnglandModel>(Parameters::from(scenario), make_extensions(scenario));
 }
 
-EnglandModel::EnglandModel(Parameters p) : p_(std::move(p)) {
+EnglandModel::EnglandModel(Parameters p, std::vector<std::unique_ptr<Extension>> extensions)
+    : p_(std::move(p)), extensions_(std::move(extensions)) {
   const int years = p_.clock.end_year - p_.clock.start_year;
   if (years <= 0) throw std::invalid_argument("run.end_year must be after run.start_year");
   periods_ = static_cast<std::uint32_t>(p_.weekly ? years * p_.clock.steps_per_year : years);
@@ -328,6 +329,10 @@ EnglandModel::EnglandModel(Parameters p) : p_(std::move(p)) {
   Dimension condition{"condition", names(kConditionNames)};
   Dimension flow{"naloxone_flow", names(kNaloxoneFlowNames)};
   Dimension item{"cost_item", names(kCostItemNames)};
+  for (const auto& x : extensions_) {
+    for (auto& name : x->cost_items()) item.labels.push_back(std::move(name));
+  }
+  cost_items_ = static_cast<int>(item.labels.size());
   Dimension week{"week_after_release", {}};
   for (int w = 1; w <= kWeeksAfterRelease; ++w) week.labels.push_back(std::to_string(w));
   const std::string at = p_.weekly ? "week" : "year";
@@ -369,6 +374,29 @@ EnglandModel::EnglandModel(Parameters p) : p_(std::move(p)) {
         "Costs by service or lever, discounted at costs.discount_rate a year to costs.discount_base_year.",
         CellType::Float64, {period, item}}, 100.0},
   };
+  // Extensions: their tables after the England ones, their events after England's
+  // (only while active, so an inactive one leaves every rate sum as it was).
+  int cost_item = kCostItemCount;
+  for (const auto& x : extensions_) {
+    x->model_ = this;
+    x->first_table_ = outputs_.size();
+    x->first_cost_item_ = cost_item;
+    cost_item += static_cast<int>(x->cost_items().size());
+    for (auto& t : x->tables()) {
+      t.spec.dims.insert(t.spec.dims.begin(), period);
+      outputs_.push_back(std::move(t));
+    }
+    if (!x->active()) continue;
+    active_.push_back(x.get());
+    x->first_event_ = static_cast<int>(events_.size());
+    const auto own = x->events();
+    for (std::size_t k = 0; k < own.size(); ++k) {
+      events_.push_back(own[k]);
+      extension_events_.emplace_back(x.get(), static_cast<int>(k));
+    }
+    for (double t : x->change_times()) p_.change_times.push_back(t);
+  }
+  std::sort(p_.change_times.begin(), p_.change_times.end());
 }
 
 void EnglandModel::declare_decisions(DecisionRegistry& r) const {
@@ -384,10 +412,11 @@ void EnglandModel::declare_decisions(DecisionRegistry& r) const {
   r.add({kResidentialQueueDraw, "england.residential_queue", "tie-break or random order on the residential list"});
   r.add({kKitAllocationDraw, "england.kit_allocation", "tie-break or random order for rationed naloxone kits"});
   r.add({kOutreachDraw, "england.outreach_allocation", "tie-break or random order for rationed outreach contacts"});
+  for (const auto& x : extensions_) x->declare_decisions(r);
 }
 
 std::vector<std::string> EnglandModel::step_plan() const {
-  return {
+  std::vector<std::string> plan = {
       "entrants: new initiates join, not in contact (sequential; Poisson count per step)",
       "events: each person's events in time order from competing hazards (parallel over people)",
       "capacity: free OST and residential places go to people on the waiting lists by the queue rule "
@@ -395,6 +424,10 @@ std::vector<std::string> EnglandModel::step_plan() const {
       "case management and rationed naloxone kits: every 13 steps, places and kits go to the highest risk "
       "scores or at random (sequential)",
   };
+  for (const auto* x : active_) {
+    if (auto line = x->step_plan(); !line.empty()) plan.push_back(std::move(line));
+  }
+  return plan;
 }
 
 void EnglandModel::add_columns(Population& pop) {
@@ -402,6 +435,7 @@ void EnglandModel::add_columns(Population& pop) {
   initial.last_exit = initial.last_release = initial.naloxone_expiry = initial.last_overdose = kNoTime;
   initial.prev_state = kNotInContact;
   person_ = pop.add_column<PersonRecord>("england.person", initial);
+  for (auto* x : active_) x->add_columns(pop);
 }
 
 void EnglandModel::add_person(Population& pop, PersonId i, double entry_time, double age, const Uniforms4& u) const {
@@ -427,6 +461,7 @@ void EnglandModel::initialise(StepContext& ctx) {
     PersonRecord& r = ctx.pop.data(person_)[i];
     r.hcv = r.injecting && h[0] < p_.hcv_at_entry ? 1 : 0;
     r.mental_health = h[1] < p_.mental_health_share ? 1 : 0;
+    for (const auto* x : active_) x->new_person(ctx, i, 0.0);
   }
 }
 
@@ -449,6 +484,7 @@ void EnglandModel::begin_step(StepContext& ctx) {
     PersonRecord& r = ctx.pop.data(person_)[i];
     r.hcv = r.injecting && h[0] < p_.hcv_at_entry ? 1 : 0;
     r.mental_health = h[1] < p_.mental_health_share ? 1 : 0;
+    for (const auto* x : active_) x->new_person(ctx, i, t);
     ctx.pop.next_time[i] = static_cast<float>(t);
     ctx.pop.state_since[i] = static_cast<float>(t);
     const std::uint32_t period = period_of_time(t);
@@ -629,6 +665,11 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
   if (!me.liver) r[kLiverDisease] = p_.liver_onset_other + (me.hcv == 1 || me.hcv == 2 ? p_.liver_onset_hcv : 0.0);
   if (!me.copd && age >= 15) r[kCopdOnset] = p_.copd_onset[age];
   r[me.sedatives ? kSedativesStop : kSedativesStart] = me.sedatives ? p_.sedatives_stop : p_.sedatives_start;
+  if (!active_.empty()) {
+    for (std::size_t k = kEventCount; k < events_.size(); ++k) r[k] = 0.0;
+    HazardEdit edit(pop, i, t, me, h, until, od, fatality);
+    for (const auto* x : active_) x->hazards(edit);
+  }
   h.until = until;
 }
 
@@ -657,7 +698,8 @@ Pathway EnglandModel::pathway(const Population& pop, PersonId i, double t) const
 }
 
 void EnglandModel::add_cost(Tally& tally, double t, CostItem item, double pounds) const {
-  tally.add_amount(kCosts, period_of_time(t) * kCostItemCount + item, pounds, outputs_[kCosts].fixed_point_scale);
+  tally.add_amount(kCosts, period_of_time(t) * static_cast<std::size_t>(cost_items_) + item, pounds,
+                   outputs_[kCosts].fixed_point_scale);
 }
 
 void EnglandModel::move(PersonContext& ctx, PersonId i, State to, double t) const {
@@ -710,6 +752,11 @@ void EnglandModel::start_ost(PersonContext& ctx, PersonId i, double t) const {
 }
 
 void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) const {
+  if (e >= kEventCount) {  // an extension's own event
+    const auto& [owner, own] = extension_events_[e - kEventCount];
+    owner->apply(ctx, i, own, t);
+    return;
+  }
   auto& pop = ctx.pop;
   PersonRecord& me = pop.data(person_)[i];
   const std::uint32_t period = period_of_time(t);
@@ -824,6 +871,7 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kNaloxoneKit: kit(static_cast<NaloxoneFlow>(kit_channel(pop.state[i]))); break;
     default: throw std::logic_error("unknown event " + std::to_string(e));
   }
+  for (const auto* x : active_) x->after_event(ctx, i, static_cast<Event>(e), t);
 }
 
 double EnglandModel::risk_score(const Population& pop, PersonId i, double t) const {
@@ -1049,6 +1097,7 @@ void EnglandModel::end_step(StepContext& ctx) {
     allocate_case_management(ctx, t);
     allocate_kits(ctx, t);
   }
+  for (auto* x : active_) x->end_step(ctx, t);
 }
 
 std::string EnglandModel::invariant_problem(const Population& pop, std::uint32_t step) const {
@@ -1096,6 +1145,7 @@ void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t perio
   if (t < me.naloxone_expiry) tally.add(kConditions, base + kNaloxoneHeld);
   if (me.case_managed) tally.add(kConditions, base + kCaseManaged);
   if (me.injecting) tally.add(kConditions, base + kInjecting);
+  for (const auto* x : active_) x->census(pop, i, period, tally);
 }
 
 void EnglandModel::finish(Tally& tally) const {
@@ -1126,8 +1176,8 @@ void EnglandModel::finish(Tally& tally) const {
   for (std::uint32_t k = 0; k < periods_; ++k) {
     const int year = p_.clock.start_year + static_cast<int>(p_.weekly ? k / p_.clock.steps_per_year : k);
     const double factor = year > p_.discount_base_year ? std::pow(1.0 + p_.discount_rate, -(year - p_.discount_base_year)) : 1.0;
-    for (int item = 0; item < kCostItemCount; ++item) {
-      const std::size_t cell = k * kCostItemCount + item;
+    for (int item = 0; item < cost_items_; ++item) {
+      const std::size_t cell = k * static_cast<std::size_t>(cost_items_) + item;
       tally.add(kCostsDiscounted, cell, static_cast<std::int64_t>(std::llround(static_cast<double>(tally.cell(kCosts, cell)) * factor)));
     }
   }

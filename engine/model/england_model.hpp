@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "model/extension.hpp"
 #include "model/pathway.hpp"
 #include "scenario/scenario.hpp"
 
@@ -165,7 +166,8 @@ static_assert(sizeof(PersonRecord) == 24);
 
 class EnglandModel final : public Model {
  public:
-  explicit EnglandModel(Parameters p);
+  // Extensions (model/extension.hpp): one of each compiled-in type, from make_extensions.
+  explicit EnglandModel(Parameters p, std::vector<std::unique_ptr<Extension>> extensions = {});
 
   const std::vector<StateSpec>& states() const override { return states_; }
   const std::vector<EventSpec>& events() const override { return events_; }
@@ -194,6 +196,8 @@ class EnglandModel final : public Model {
   void rank(StepContext& ctx, std::vector<std::pair<float, PersonId>>& candidates, double t,
             Parameters::Queue rule, Decision decision) const;
   Column<PersonRecord> person_column() const { return person_; }
+  // Cells of one period of an output table (tables are indexed [period][rest...]).
+  std::size_t cells_per_period(std::size_t table) const { return outputs_[table].spec.size() / periods_; }
 
   // Output table indices, in the order of outputs().
   enum Table : std::size_t {
@@ -205,6 +209,7 @@ class EnglandModel final : public Model {
   static constexpr std::uint32_t kCaseManagementEvery = 13;  // steps between allocations
 
  private:
+  friend class Extension;  // its helpers use the period and cost bookkeeping below
   std::uint32_t period_of_time(double t) const;
   double period_end(std::uint32_t period) const;
   Pathway pathway(const Population& pop, PersonId i, double t) const;
@@ -242,6 +247,12 @@ class EnglandModel final : public Model {
   using Arrivals = std::array<std::vector<std::pair<float, PersonId>>, kServiceCount>;
   mutable tbb::enumerable_thread_specific<Arrivals> joined_;  // per thread: no shared vector to contend for
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
+  // Every extension (each owns its tables and cost items), the active ones (their hooks
+  // are called), and per extension event (id kEventCount + k) its owner and own number.
+  std::vector<std::unique_ptr<Extension>> extensions_;
+  std::vector<Extension*> active_;
+  std::vector<std::pair<const Extension*, int>> extension_events_;
+  int cost_items_ = kCostItemCount;  // England's, then the extensions'
   bool case_managed_ = false;  // anyone holds a case-management place
   std::uint64_t over_capacity_admissions_ = 0;  // admissions that left more people than places
 };

@@ -1,9 +1,11 @@
 #include "model/parameters.hpp"
 
+#include "model/extension.hpp"
+
 #include <utility>
 
 namespace averted {
-namespace {
+namespace param {
 
 // A Real or Integer parameter: the fields every declaration shares.
 ParamSpec number(ParamType type, std::string path, ParamValue value, std::string unit, double lo,
@@ -71,7 +73,18 @@ Series by_age(std::vector<double> values) {
   return Series{Series::Interp::Linear, {20, 25, 30, 35, 40, 45, 50, 55, 60, 64}, std::move(values)};
 }
 
-}  // namespace
+ParamSpec flag(std::string path, bool value, std::string description, std::string source) {
+  ParamSpec s;
+  s.path = std::move(path);
+  s.type = ParamType::Boolean;
+  s.default_value = value;
+  s.description = std::move(description);
+  s.source = std::move(source);
+  return s;
+}
+
+}  // namespace param
+using namespace param;
 
 void declare_run_parameters(ParamTable& t) {
   ParamSpec name;
@@ -588,6 +601,7 @@ const ParamTable& standard_parameters() {
     ParamTable t;
     declare_run_parameters(t);
     declare_england_parameters(t);
+    england::declare_extension_parameters(t);  // engine/model/extensions/
     return t;
   }();
   return table;
