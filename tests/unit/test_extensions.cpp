@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <variant>
 
@@ -204,18 +205,22 @@ TEST(Homelessness, RaisesDrugDeathsAsItsEvidenceSays) {
     EXPECT_GT(h[k * 4 + 1], 0) << y;  // people become homeless
     EXPECT_GT(h[k * 4 + 2], 0) << y;  // and are housed
   }
+  const double drug = drug_deaths(out, 2000, 2030);
+  const double ratio = drug / drug_deaths(baseline_run(), 2000, 2030);
+  std::printf("share homeless %.4f, share of drug deaths %.4f, drug deaths vs baseline %.4f\n", homeless / alive,
+              homeless_drug_deaths / drug, ratio);
   // 0.125 set; people who are homeless die sooner, so a little lower. Tolerance: 0.10-0.14.
   EXPECT_GT(homeless / alive, 0.10);
   EXPECT_LT(homeless / alive, 0.14);
   // Expected share of drug deaths among the homeless: 0.125 x 1.3 / (1 + 0.125 x 0.3) =
-  // 0.157, somewhat more because drop-out is higher too. Tolerance 0.13-0.20.
-  const double drug = drug_deaths(out, 2000, 2030);
+  // 0.157 (measured 0.153). Tolerance 0.13-0.20.
   EXPECT_GT(homeless_drug_deaths / drug, 0.13);
   EXPECT_LT(homeless_drug_deaths / drug, 0.20);
-  // Against the baseline: about 4% more drug deaths (1 + 0.125 x 0.3). Tolerance 1-9%.
-  const double ratio = drug / drug_deaths(baseline_run(), 2000, 2030);
-  EXPECT_GT(ratio, 1.01);
-  EXPECT_LT(ratio, 1.09);
+  // Against the baseline: 1 + 0.125 x 0.3 = 1.0375 directly, more through the year of
+  // raised risk after each extra non-fatal overdose and the extra OST drop-out.
+  // Measured 1.068; tolerance 1.03-1.11.
+  EXPECT_GT(ratio, 1.03);
+  EXPECT_LT(ratio, 1.11);
 }
 
 // A supervised consumption place lowers the chance that its user's overdose is fatal
@@ -267,10 +272,13 @@ TEST(SupervisedConsumption, FillsItsPlacesCostsItsBudgetAndAvertsDeaths) {
   Scenario everyone = s;
   everyone.set("levers.supervised_consumption.facilities", 1000.0, {});
   const double ratio = drug_deaths(run(everyone), 2027, 2030) / drug_deaths(baseline_run(), 2027, 2030);
-  // Users are most people dying of overdose out of treatment; fatality x 0.65 for
-  // them. Measured about 0.8; tolerance 0.65-0.92.
-  EXPECT_GT(ratio, 0.65);
-  EXPECT_LT(ratio, 0.92);
+  std::printf("drug deaths 2027-2030 with places for everyone eligible vs baseline: %.4f\n", ratio);
+  // Fatality x 0.65 for users, but only people who inject and are out of treatment
+  // are eligible, and places are given quarterly, so many deaths in the first weeks
+  // after release or leaving treatment come before a place. Measured 0.908; tolerance
+  // 0.85-0.95 (without the effect, 1).
+  EXPECT_GT(ratio, 0.85);
+  EXPECT_LT(ratio, 0.95);
 }
 
 // With both examples on, results are still bit-identical for any thread count.
