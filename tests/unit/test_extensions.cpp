@@ -180,7 +180,9 @@ TEST(Homelessness, MultipliesOverdoseAndDropoutByItsRateRatios) {
       const double expected = e == kOstDropout ? 1.09 * hb.rate[e] : hb.rate[e];
       EXPECT_NEAR(ha.rate[e], expected, 1e-12 * expected) << kEventNames[e] << " of person " << i;
     }
-    if (i % 2) EXPECT_GT(hb.rate[kOstDropout], 0.0);
+    if (i % 2) {
+      EXPECT_GT(hb.rate[kOstDropout], 0.0);  // so the multiplier above was tested
+    }
     EXPECT_EQ(ha.rate[kEventCount], 0.0);      // already homeless
     EXPECT_EQ(ha.rate[kEventCount + 1], 1.0);  // housed_rate
     EXPECT_EQ(ha.until, hb.until);
