@@ -73,7 +73,7 @@ if (length(keep) == 0) refuse("no year from ", first, " to ", last, " in this fi
 
 what <- if (is.null(cause)) "all causes" else cause
 cat(sprintf("Deaths (%s) by year, mean over %d draw(s) x %d replicate(s)\n", what, dim(series)[2], dim(series)[3]))
-cat("year,", paste(scenarios, collapse = ","), "\n", sep = "")
+cat("year,", paste0('"', scenarios, '"', collapse = ","), "\n", sep = "")  # quoted: names may hold commas
 for (k in seq_along(years)) {
   cat(years[k], ",", paste(sprintf("%.4f", sapply(seq_along(scenarios), function(s) mean(series[s, , , k]))), collapse = ","), "\n", sep = "")
 }
@@ -84,5 +84,5 @@ total <- apply(series[, , , keep, drop = FALSE], c(1, 2, 3), sum)  # [scenario, 
 for (s in seq_along(scenarios)[-1]) {
   averted <- as.vector(total[1, , ] - total[s, , ])
   interval <- quantile(averted, c(0.025, 0.975), names = FALSE)
-  cat(sprintf("%s,%d,%.4f,%.4f,%.4f\n", scenarios[s], length(averted), mean(averted), interval[1], interval[2]))
+  cat(sprintf("\"%s\",%d,%.4f,%.4f,%.4f\n", scenarios[s], length(averted), mean(averted), interval[1], interval[2]))
 }

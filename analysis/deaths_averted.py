@@ -49,7 +49,7 @@ def main():
 
     what = args.cause or "all causes"
     print(f"Deaths ({what}) by year, mean over {series.shape[1]} draw(s) x {series.shape[2]} replicate(s)")
-    print("year," + ",".join(scenarios))
+    print("year," + ",".join(f'"{s}"' for s in scenarios))  # quoted: names may hold commas
     for k, y in enumerate(years):
         print(f"{y}," + ",".join(f"{series[s, :, :, k].mean():.4f}" for s in range(len(scenarios))))
 
@@ -59,7 +59,7 @@ def main():
     for s in range(1, len(scenarios)):
         averted = (total[0] - total[s]).ravel()
         lower, upper = np.percentile(averted, [2.5, 97.5])
-        print(f"{scenarios[s]},{averted.size},{averted.mean():.4f},{lower:.4f},{upper:.4f}")
+        print(f'"{scenarios[s]}",{averted.size},{averted.mean():.4f},{lower:.4f},{upper:.4f}')
 
 
 if __name__ == "__main__":

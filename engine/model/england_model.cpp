@@ -388,6 +388,7 @@ EnglandModel::EnglandModel(Parameters p, std::vector<std::unique_ptr<Extension>>
     }
     if (!x->active()) continue;
     active_.push_back(x.get());
+    extended_ = true;
     x->first_event_ = static_cast<int>(events_.size());
     const auto own = x->events();
     for (std::size_t k = 0; k < own.size(); ++k) {
@@ -665,12 +666,16 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
   if (!me.liver) r[kLiverDisease] = p_.liver_onset_other + (me.hcv == 1 || me.hcv == 2 ? p_.liver_onset_hcv : 0.0);
   if (!me.copd && age >= 15) r[kCopdOnset] = p_.copd_onset[age];
   r[me.sedatives ? kSedativesStop : kSedativesStart] = me.sedatives ? p_.sedatives_stop : p_.sedatives_start;
-  if (!active_.empty()) {
-    for (std::size_t k = kEventCount; k < events_.size(); ++k) r[k] = 0.0;
-    HazardEdit edit(pop, i, t, me, h, until, od, fatality);
-    for (const auto* x : active_) x->hazards(edit);
-  }
+  if (extended_) [[unlikely]] until = extension_hazards(pop, i, t, h, until, od, fatality);
   h.until = until;
+}
+
+double EnglandModel::extension_hazards(const Population& pop, PersonId i, double t, Hazards& h, double until,
+                                      double overdose, double fatality) const {
+  for (std::size_t k = kEventCount; k < events_.size(); ++k) h.rate[k] = 0.0;
+  HazardEdit edit(pop, i, t, pop.data(person_)[i], h, until, overdose, fatality);
+  for (const auto* x : active_) x->hazards(edit);
+  return until;
 }
 
 Pathway EnglandModel::pathway(const Population& pop, PersonId i, double t) const {
@@ -752,7 +757,7 @@ void EnglandModel::start_ost(PersonContext& ctx, PersonId i, double t) const {
 }
 
 void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) const {
-  if (e >= kEventCount) {  // an extension's own event
+  if (e >= kEventCount) [[unlikely]] {  // an extension's own event
     const auto& [owner, own] = extension_events_[e - kEventCount];
     owner->apply(ctx, i, own, t);
     return;
@@ -871,7 +876,9 @@ void EnglandModel::apply(PersonContext& ctx, PersonId i, EventId e, double t) co
     case kNaloxoneKit: kit(static_cast<NaloxoneFlow>(kit_channel(pop.state[i]))); break;
     default: throw std::logic_error("unknown event " + std::to_string(e));
   }
-  for (const auto* x : active_) x->after_event(ctx, i, static_cast<Event>(e), t);
+  if (extended_) [[unlikely]] {
+    for (const auto* x : active_) x->after_event(ctx, i, static_cast<Event>(e), t);
+  }
 }
 
 double EnglandModel::risk_score(const Population& pop, PersonId i, double t) const {
@@ -1145,7 +1152,9 @@ void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t perio
   if (t < me.naloxone_expiry) tally.add(kConditions, base + kNaloxoneHeld);
   if (me.case_managed) tally.add(kConditions, base + kCaseManaged);
   if (me.injecting) tally.add(kConditions, base + kInjecting);
-  for (const auto* x : active_) x->census(pop, i, period, tally);
+  if (extended_) [[unlikely]] {
+    for (const auto* x : active_) x->census(pop, i, period, tally);
+  }
 }
 
 void EnglandModel::finish(Tally& tally) const {

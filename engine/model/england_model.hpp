@@ -213,6 +213,10 @@ class EnglandModel final : public Model {
   std::uint32_t period_of_time(double t) const;
   double period_end(std::uint32_t period) const;
   Pathway pathway(const Population& pop, PersonId i, double t) const;
+  // The active extensions' changes to person i's hazards (out of the hot path's way);
+  // returns the time until which they hold.
+  [[gnu::noinline]] double extension_hazards(const Population& pop, PersonId i, double t, Hazards& h, double until,
+                                             double overdose, double fatality) const;
   void move(PersonContext& ctx, PersonId i, State to, double t) const;
   void start_ost(PersonContext& ctx, PersonId i, double t) const;
   void add_cost(Tally& tally, double t, CostItem item, double pounds) const;
@@ -251,6 +255,7 @@ class EnglandModel final : public Model {
   // are called), and per extension event (id kEventCount + k) its owner and own number.
   std::vector<std::unique_ptr<Extension>> extensions_;
   std::vector<Extension*> active_;
+  bool extended_ = false;  // any active: one test on the hot path, the hooks out of line
   std::vector<std::pair<const Extension*, int>> extension_events_;
   int cost_items_ = kCostItemCount;  // England's, then the extensions'
   bool case_managed_ = false;  // anyone holds a case-management place

@@ -32,7 +32,7 @@ read_both drug --from 2021 --cause drug_poisoning
 import sys
 work = sys.argv[1]
 def rows(path):
-    return [line.strip().split(",") for line in open(path) if "," in line]
+    return [line.strip().replace('"', "").split(",") for line in open(path) if "," in line]
 def number(x):
     try:
         return float(x)
