@@ -1152,9 +1152,11 @@ void EnglandModel::census(const Population& pop, PersonId i, std::uint32_t perio
   if (t < me.naloxone_expiry) tally.add(kConditions, base + kNaloxoneHeld);
   if (me.case_managed) tally.add(kConditions, base + kCaseManaged);
   if (me.injecting) tally.add(kConditions, base + kInjecting);
-  if (extended_) [[unlikely]] {
-    for (const auto* x : active_) x->census(pop, i, period, tally);
-  }
+  if (extended_) [[unlikely]] return extension_census(pop, i, period, tally);  // a tail call: census stays a leaf
+}
+
+void EnglandModel::extension_census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const {
+  for (const auto* x : active_) x->census(pop, i, period, tally);
 }
 
 void EnglandModel::finish(Tally& tally) const {

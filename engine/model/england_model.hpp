@@ -217,6 +217,7 @@ class EnglandModel final : public Model {
   // returns the time until which they hold.
   [[gnu::noinline]] double extension_hazards(const Population& pop, PersonId i, double t, Hazards& h, double until,
                                              double overdose, double fatality) const;
+  [[gnu::noinline]] void extension_census(const Population& pop, PersonId i, std::uint32_t period, Tally& tally) const;
   void move(PersonContext& ctx, PersonId i, State to, double t) const;
   void start_ost(PersonContext& ctx, PersonId i, double t) const;
   void add_cost(Tally& tally, double t, CostItem item, double pounds) const;
