@@ -47,7 +47,8 @@ build() {
 
 # ---- hardening stages (docs/reliability.md) -----------------------------------------
 # Not run under the sanitizers: one England-scale test of every lever (80 s in the
-# normal build; several minutes instrumented). Everything else is.
+# normal build; several minutes instrumented). Everything else is, including every
+# shipped scenario at 1% of its size (test_shipped_scenarios.cpp).
 sanitizer_skip='^england_levers$'
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang 16), also the libFuzzer build.
@@ -92,10 +93,10 @@ tsan_stage() {
   cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF \
     -DTBB_DIR="$b/onetbb/install/lib/cmake/TBB" -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
     -DCMAKE_C_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
-  cmake --build "$b" -j "$jobs" --target test_kernel test_markov test_capacity test_hardening averted
+  cmake --build "$b" -j "$jobs" --target test_kernel test_markov test_capacity test_shipped_scenarios test_hardening averted
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir "$b" --output-on-failure -j "$jobs" --timeout 900 \
-    -R '^(Kernel|Markov|Capacity|Invariants)\.|^cli_end_to_end$'
+    -R '^(Kernel|Markov|Capacity|Invariants)\.|ShippedScenario\.|^cli_end_to_end$'
 }
 
 # Every test runs with the kernel's invariant checks on.
