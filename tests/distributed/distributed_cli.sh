@@ -75,7 +75,17 @@ if ((${#mpi[@]})); then
   done
 fi
 
-# 2. Run (scenario 1, draw 1, replicate 2) fails: it is named, the other 17 runs are
+# 2. --until-precision hands runs out one replicate at a time (it decides after each);
+# a target it cannot reach runs all 3 replicates: the file of step 1.
+if ((${#mpi[@]})); then
+  "${mpi[@]}" -np 2 "$averted" compare "${files[@]}" --draws 2 --from 2026 --to 2030 -q -t 1 \
+    --until-precision 1e-9 --max-replicates 3 -o "$work/precision.h5" > "$work/precision.txt" 2> "$work/precision.err"
+  grep -q "Replicates used: 3" "$work/precision.txt" || fail "--until-precision: $(cat "$work/precision.txt")"
+  same=$(same_data "$work/single.h5" "$work/precision.h5")
+  echo "-np 2 --until-precision: $same"
+fi
+
+# 3. Run (scenario 1, draw 1, replicate 2) fails: it is named, the other 17 runs are
 # written, no final file, exit 1; resuming computes that one run only.
 run=("$averted" compare "${files[@]}" "${args[@]}" -o "$work/fail.h5")
 first=() resume=()
