@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -79,6 +80,23 @@ std::string receive(MPI_Status& status) {
   return message;
 }
 
+// The pause between polls while nothing happens: from 0.1 ms, doubling to 10 ms. A
+// waiting rank then wakes about 100 times a second (not thousands: each wake costs CPU
+// the ranks computing on the same node would use), and a result waits at most 10 ms,
+// against runs of seconds.
+class Backoff {
+ public:
+  std::chrono::microseconds next() {
+    const auto now = pause_;
+    pause_ = std::min(pause_ * 2, std::chrono::microseconds(10000));
+    return now;
+  }
+  void reset() { pause_ = std::chrono::microseconds(100); }
+
+ private:
+  std::chrono::microseconds pause_{100};
+};
+
 std::uint64_t index_of(const std::string& message) {
   if (message.size() < sizeof(std::uint64_t)) throw std::runtime_error("a truncated message between MPI ranks");
   std::uint64_t index = 0;
@@ -115,6 +133,7 @@ void evaluate_spread(int ranks, const std::vector<std::string>& tasks, const Tas
     }
   };
 
+  Backoff backoff;
   while (true) {
     while (!failure && next < tasks.size() && !idle.empty()) {
       send(with_index(next, tasks[next]), idle.back(), kTask);
@@ -147,15 +166,17 @@ void evaluate_spread(int ranks, const std::vector<std::string>& tasks, const Tas
         progressed = true;
       }
     }
-    // Waiting on the local task doubles as the pause between polls (1 ms: runs take
-    // seconds, so the hand-out costs nothing measurable).
+    // Waiting on the local task doubles as the pause between polls.
+    const auto pause = progressed ? std::chrono::microseconds(0) : backoff.next();
     if (local.valid()) {
-      if (local.wait_for(std::chrono::milliseconds(progressed ? 0 : 1)) == std::future_status::ready) {
+      if (local.wait_for(pause) == std::future_status::ready) {
         arrived(local_index, local.get());
+        progressed = true;
       }
-    } else if (!progressed) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } else {
+      std::this_thread::sleep_for(pause);
     }
+    if (progressed) backoff.reset();
   }
   if (failure) std::rethrow_exception(failure);
 }
@@ -229,9 +250,10 @@ void DistributedSession::serve(const TaskEvaluator& evaluate) {
     // Polled, with a pause, rather than a blocking MPI_Probe: Open MPI's blocking calls
     // spin, which would take a core from the ranks still computing on this node.
     MPI_Status status;
+    Backoff backoff;
     for (int flag = 0; !flag;) {
       MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
-      if (!flag) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (!flag) std::this_thread::sleep_for(backoff.next());
     }
     const std::string message = receive(status);
     if (status.MPI_TAG == kFinish) return;
