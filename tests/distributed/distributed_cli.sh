@@ -30,7 +30,7 @@ a.visit(lambda n: names.append(n) if isinstance(a[n], h5py.Dataset) else None)
 other = []
 b.visit(lambda n: other.append(n) if isinstance(b[n], h5py.Dataset) else None)
 assert sorted(names) == sorted(other), f"different datasets: {set(names) ^ set(other)}"
-assert any(n.startswith("results/") for n in names) and any(n.startswith("summary/") for n in names)
+assert any(n.startswith("results/") for n in names)
 for n in names:
     x, y = a[n][()], b[n][()]
     if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":  # numbers: every bit
@@ -73,6 +73,14 @@ if ((${#mpi[@]})); then
     same=$(same_data "$work/single.h5" "$work/np$np.h5")
     echo "-np $np: $same"
   done
+fi
+
+# `averted run` too (no summaries: just the runs).
+if ((${#mpi[@]})); then
+  "$averted" run "${files[@]}" -r 2 -t 1 -q -o "$work/run1.h5"
+  "${mpi[@]}" -np 2 "$averted" run "${files[@]}" -r 2 -t 1 -q -o "$work/run2.h5" 2> "$work/run2.err"
+  same=$(same_data "$work/run1.h5" "$work/run2.h5")
+  echo "run -np 2: $same"
 fi
 
 # 2. --until-precision hands runs out one replicate at a time (it decides after each);
