@@ -11,6 +11,7 @@
 #include <exception>
 #include <future>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -49,8 +50,12 @@ void evaluate_here(const std::vector<std::string>& tasks, const TaskEvaluator& e
 #ifdef AVERTED_HAVE_MPI
 
 // Messages: rank 0 sends kTask (8-byte task index, then the task) or kFinish (empty);
-// a worker answers kResult or kFailed (8-byte task index, then the result or message).
-enum Tag : int { kTask = 1, kFinish = 2, kResult = 3, kFailed = 4 };
+// a worker answers kResult or kFailed (8-byte task index, then the result or message),
+// or kUnable when it cannot compute anything (it is then given no more tasks).
+enum Tag : int { kTask = 1, kFinish = 2, kResult = 3, kFailed = 4, kUnable = 5 };
+
+// Ranks that answered kUnable: never given a task again in this session.
+std::set<int> g_unable_ranks;
 
 std::string host_name() {
   char buf[256] = {0};
@@ -109,7 +114,9 @@ std::uint64_t index_of(const std::string& message) {
 void evaluate_spread(int ranks, const std::vector<std::string>& tasks, const TaskEvaluator& evaluate,
                      const std::function<void(std::size_t, TaskResult&&)>& on_result) {
   std::vector<int> idle;
-  for (int w = ranks - 1; w >= 1; --w) idle.push_back(w);
+  for (int w = ranks - 1; w >= 1; --w) {
+    if (!g_unable_ranks.count(w)) idle.push_back(w);
+  }
   std::size_t next = 0, delivered = 0;
   int remote_out = 0;
   std::map<std::size_t, TaskResult> early;  // results waiting for earlier ones
@@ -161,7 +168,11 @@ void evaluate_spread(int ranks, const std::vector<std::string>& tasks, const Tas
         const std::size_t index = index_of(message);
         if (index >= tasks.size()) throw std::runtime_error("a result for an unknown task from an MPI rank");
         arrived(index, TaskResult{status.MPI_TAG == kResult, message.substr(sizeof(std::uint64_t))});
-        idle.push_back(status.MPI_SOURCE);
+        if (status.MPI_TAG == kUnable) {
+          g_unable_ranks.insert(status.MPI_SOURCE);
+        } else {
+          idle.push_back(status.MPI_SOURCE);
+        }
         --remote_out;
         progressed = true;
       }
@@ -179,6 +190,32 @@ void evaluate_spread(int ranks, const std::vector<std::string>& tasks, const Tas
     if (progressed) backoff.reset();
   }
   if (failure) std::rethrow_exception(failure);
+}
+
+// A worker: evaluates what rank 0 sends until kFinish; failures go back with
+// `failure_tag` (kFailed, or kUnable from a rank that cannot compute at all).
+void serve_until_finished(int rank, const TaskEvaluator& evaluate, int failure_tag) {
+  const std::string where = fmt::format("rank {} on {}", rank, host_name());
+  while (true) {
+    // Polled, with a pause, rather than a blocking MPI_Probe: Open MPI's blocking calls
+    // spin, which would take a core from the ranks still computing on this node.
+    MPI_Status status;
+    Backoff backoff;
+    for (int flag = 0; !flag;) {
+      MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+      if (!flag) std::this_thread::sleep_for(backoff.next());
+    }
+    const std::string message = receive(status);
+    if (status.MPI_TAG == kFinish) return;
+    const std::uint64_t index = index_of(message);
+    TaskResult result = evaluate_one(evaluate, message.substr(sizeof index));
+    if (!result.ok) result.data = fmt::format("{}: {}", where, result.data);
+    if (result.data.size() + sizeof index > static_cast<std::size_t>(INT32_MAX)) {
+      result = {false, fmt::format("{}: the result ({} bytes) is too large for one MPI message", where,
+                                   result.data.size())};
+    }
+    send(with_index(index, result.data), 0, result.ok ? kResult : failure_tag);
+  }
 }
 
 #endif  // AVERTED_HAVE_MPI
@@ -232,9 +269,12 @@ DistributedSession::~DistributedSession() {
   } else if (!served_) {
     // This rank stopped before it could serve (e.g. it could not read an input file):
     // it still answers rank 0 until the end, so that rank 0 never waits for it.
-    const std::string reason = fmt::format(
-        "rank {} on {} could not prepare to compute (see that rank's error output)", rank_, host_name());
-    serve([&reason](const std::string&) -> std::string { throw std::runtime_error(reason); });
+    serve_until_finished(
+        rank_,
+        [](const std::string&) -> std::string {
+          throw std::runtime_error("this rank could not prepare to compute (see its error output)");
+        },
+        kUnable);
   }
   MPI_Finalize();
 #endif
@@ -245,27 +285,7 @@ void DistributedSession::serve(const TaskEvaluator& evaluate) {
   if (rank_ == 0) throw std::logic_error("rank 0 hands out tasks; it does not serve them");
   served_ = true;
 #ifdef AVERTED_HAVE_MPI
-  const std::string where = fmt::format("rank {} on {}", rank_, host_name());
-  while (true) {
-    // Polled, with a pause, rather than a blocking MPI_Probe: Open MPI's blocking calls
-    // spin, which would take a core from the ranks still computing on this node.
-    MPI_Status status;
-    Backoff backoff;
-    for (int flag = 0; !flag;) {
-      MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
-      if (!flag) std::this_thread::sleep_for(backoff.next());
-    }
-    const std::string message = receive(status);
-    if (status.MPI_TAG == kFinish) return;
-    const std::uint64_t index = index_of(message);
-    TaskResult result = evaluate_one(evaluate, message.substr(sizeof index));
-    if (!result.ok) result.data = fmt::format("{}: {}", where, result.data);
-    if (result.data.size() + sizeof index > static_cast<std::size_t>(INT32_MAX)) {
-      result = {false, fmt::format("{}: the result ({} bytes) is too large for one MPI message", where,
-                                   result.data.size())};
-    }
-    send(with_index(index, result.data), 0, result.ok ? kResult : kFailed);
-  }
+  serve_until_finished(rank_, evaluate, kFailed);
 #else
   (void)evaluate;
 #endif

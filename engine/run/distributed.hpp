@@ -23,7 +23,9 @@
 //  * If on_result throws, no more tasks are handed out, the tasks already out are
 //    waited for (and their results dropped), and the exception leaves evaluate_tasks.
 //  * Every other rank calls serve(evaluate) once, which evaluates what it is sent
-//    until rank 0's DistributedSession ends; serve then returns.
+//    until rank 0's DistributedSession ends; serve then returns. A rank whose session
+//    ends without serve() (it failed before it could, e.g. reading an input file)
+//    fails the first task it is sent, and is given no more in this session.
 //  * Results are bit-identical whoever computes them: evaluate must be a deterministic
 //    function of the task bytes. Ranks must run the same build on the same kind of
 //    machine (the bytes are exchanged as they are in memory).

@@ -115,4 +115,21 @@ grep -q "1 run(s) computed, 17 already in the file" "$work/resumed.err" \
 cmp -s "$work/single.txt" "$work/resumed.txt" || fail "the summary after resume differs"
 same=$(same_data "$work/single.h5" "$work/fail.h5")
 echo "failed run then resume: $same"
+# 4. A rank that cannot start the job (here: given a file that does not exist, through
+# mpirun's MPMD syntax) fails the one run it is handed and gets no more; one process
+# resumes that run.
+if ((${#mpi[@]})); then
+  set +e
+  "${mpi[@]}" --oversubscribe -np 2 "${run[@]/fail.h5/broken.h5}" : -np 1 "$averted" compare /nonexistent.yaml \
+    > /dev/null 2> "$work/broken.err"
+  code=$?
+  set -e
+  [[ $code -ne 0 ]] || fail "a job with a broken rank exited 0"
+  grep -q "1 of 18 run(s) failed.*" "$work/broken.err" && grep -q "rank 2 on .*: this rank could not prepare to compute" \
+    "$work/broken.err" || fail "the broken rank was not handled as expected: $(cat "$work/broken.err")"
+  "${run[@]/fail.h5/broken.h5}" --resume > /dev/null 2> "$work/broken-resumed.err"
+  grep -q "1 run(s) computed, 17 already in the file" "$work/broken-resumed.err" || fail "resume after a broken rank"
+  same=$(same_data "$work/single.h5" "$work/broken.h5")
+  echo "broken rank then resume: $same"
+fi
 echo "distributed cli tests passed ($launcher)"

@@ -48,7 +48,9 @@ TEST(DistributedTasks, ResultsComeInTaskOrderWithFailuresInPlace) {
     if (i == 7 || i == 15) {
       EXPECT_FALSE(results[i].ok);
       EXPECT_NE(results[i].data.find("this task fails"), std::string::npos) << results[i].data;
-      if (ranks() > 1) EXPECT_NE(results[i].data.find("rank "), std::string::npos) << "which rank failed is named";
+      if (ranks() > 1) {
+        EXPECT_NE(results[i].data.find("rank "), std::string::npos) << "which rank failed is named";
+      }
     } else {
       ASSERT_TRUE(results[i].ok) << results[i].data;
       EXPECT_EQ(value(results[i].data), std::to_string(i * i));
