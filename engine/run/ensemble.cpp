@@ -207,10 +207,13 @@ void decode_result(const std::string& bytes, RunStats& stats, RunOutputs& output
   const auto n = in.get<std::uint64_t>();
   outputs.tables.clear();
   for (std::uint64_t t = 0; t < n; ++t) {
-    if (in.get<std::uint8_t>() == 0) {
+    const auto type = in.get<std::uint8_t>();  // the variant's index: 0 int64, 1 float64
+    if (type == 0) {
       outputs.tables.emplace_back(in.get_array<std::int64_t>());
-    } else {
+    } else if (type == 1) {
       outputs.tables.emplace_back(in.get_array<double>());
+    } else {
+      throw std::runtime_error("a run's outputs arrived damaged (unknown table type) from another process");
     }
   }
   in.finish();
@@ -358,7 +361,7 @@ EnsembleSummary run_ensemble(const EnsembleRequest& req,
     });
     if (failures.empty()) return;
     std::string what = fmt::format("{} of {} run(s) failed; the {} that succeeded are in {}:\n", failures.size(),
-                                   end - begin, summary.runs.size(), file.partial_path().string());
+                                   end - begin, end - begin - failures.size(), file.partial_path().string());
     for (const auto& f : failures) {
       what += fmt::format("  scenario {} '{}', draw {}, replicate {}: {}\n", f.scenario, layout.scenarios[f.scenario],
                           f.draw, f.replicate, f.message);
