@@ -1,17 +1,24 @@
 // evaluate_tasks() (engine/run/distributed.hpp): results in task order, failures
 // reported with the others carrying on, a failing on_result stopping cleanly, several
-// batches in one session, and (under mpirun) dynamic hand-out. Runs as one process
+// batches in one session, and (under mpirun) dynamic hand-out; and the runs that
+// run_ensemble passes through it arrive intact. Runs as one process
 // (ctest distributed_tasks) and under `mpirun -np 3` (ctest distributed_tasks_mpi3):
 // rank 0 runs the tests, the other ranks serve the same evaluator.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "model/england_model.hpp"
+#include "model/parameters.hpp"
 #include "run/distributed.hpp"
+#include "run/ensemble.hpp"
+#include "uncertainty/parameter_draws.hpp"
+#include "uncertainty/results_reader.hpp"
 
 namespace averted {
 namespace {
@@ -95,6 +102,45 @@ TEST(DistributedTasks, AFailingOnResultStopsHandingOutAndLeavesTheSessionUsable)
   std::vector<std::string> got;
   evaluate_tasks({"5", "6"}, evaluate, [&](std::size_t, TaskResult&& r) { got.push_back(value(r.data)); });
   EXPECT_EQ(got, (std::vector<std::string>{"25", "36"}));
+}
+
+// Runs travel between processes as bytes (run_ensemble encodes every run, even in
+// one process): each run in the file must be exactly the run computed directly.
+TEST(EnsembleRuns, EveryRunInTheFileIsTheRunComputedDirectly) {
+  if (ranks() > 1) GTEST_SKIP() << "the other ranks of this test program serve the toy tasks above";
+  const std::string data = std::string(AVERTED_SOURCE_DIR) + "/tests/unit/uncertainty/";
+  EnsembleRequest req;
+  for (const char* f : {"small_baseline.yaml", "small_prison75.yaml"}) {
+    req.scenarios.push_back(load_scenario(data + f, standard_parameters()));
+  }
+  req.master_seed = 11;
+  req.draws = 2;
+  req.sample_parameters = true;
+  req.replicates = 2;
+  req.threads = 2;
+  req.output = std::filesystem::temp_directory_path() / ("averted_distributed_" + std::to_string(getpid()) + ".h5");
+  const EnsembleSummary summary = run_ensemble(req);
+  ASSERT_TRUE(summary.complete);
+  const auto tables = ensemble_layout(req).tables;
+  const ResultsReader reader(req.output);
+  for (std::uint32_t s = 0; s < 2; ++s) {
+    for (std::uint32_t d = 0; d < 2; ++d) {
+      const Scenario drawn = sample_parameters(req.scenarios[s], req.master_seed, d);
+      for (std::uint32_t r = 0; r < 2; ++r) {
+        auto model = england::make_model(drawn);
+        RunSettings settings;
+        settings.clock = england::clock_from(drawn);
+        settings.key = StreamKey{req.master_seed, d, r};
+        const RunOutputs direct = run_simulation(*model, settings);
+        const RunOutputs stored = reader.read_run(tables, s, d, r);
+        ASSERT_EQ(direct.tables.size(), stored.tables.size());
+        for (std::size_t t = 0; t < direct.tables.size(); ++t) {
+          EXPECT_TRUE(direct.tables[t] == stored.tables[t]) << tables[t].name << " of run " << s << "," << d << "," << r;
+        }
+      }
+    }
+  }
+  std::filesystem::remove(req.output);
 }
 
 TEST(DistributedTasks, AnEmptyBatchReturnsAtOnce) {
