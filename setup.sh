@@ -20,6 +20,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   librandom123-dev librapidcheck-dev
   python3-h5py python3-numpy
+  # distributed runs (docs/distributed.md)
+  libopenmpi-dev openmpi-bin
   # hardening (docs/reliability.md): clang 16 for ASan/UBSan and libFuzzer; Debian's
   # oneTBB source, rebuilt with ThreadSanitizer for the TSan stage
   clang-16 libclang-rt-16-dev dpkg-dev xz-utils
@@ -56,7 +58,7 @@ asan_stage() {
   local b="$build-asan"
   local flags="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   CC=clang-16 CXX=clang++-16 cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DAVERTED_BUILD_BENCH=OFF -DAVERTED_FUZZ=ON -DAVERTED_FUZZ_SECONDS="${AVERTED_FUZZ_SECONDS:-60}" \
+    -DAVERTED_BUILD_BENCH=OFF -DAVERTED_FUZZ=ON -DAVERTED_FUZZ_SECONDS="${AVERTED_FUZZ_SECONDS:-60}" -DAVERTED_MPI=OFF \
     -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
   cmake --build "$b" -j "$jobs"
@@ -90,7 +92,7 @@ tsan_tbb() {
 tsan_stage() {
   local b="$build-tsan"
   tsan_tbb
-  cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF \
+  cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF -DAVERTED_MPI=OFF \
     -DTBB_DIR="$b/onetbb/install/lib/cmake/TBB" -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
     -DCMAKE_C_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
   cmake --build "$b" -j "$jobs" --target test_kernel test_markov test_capacity test_shipped_scenarios test_hardening averted
