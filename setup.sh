@@ -23,6 +23,8 @@ packages=(
   python3-h5py python3-numpy
   # reading results from R (analysis/deaths_averted.R); the C++ API reference (api-docs)
   r-base-core r-cran-hdf5r doxygen
+  # distributed runs (docs/distributed.md)
+  libopenmpi-dev openmpi-bin
   # hardening (docs/reliability.md): clang 16 for ASan/UBSan and libFuzzer; Debian's
   # oneTBB source, rebuilt with ThreadSanitizer for the TSan stage
   clang-16 libclang-rt-16-dev dpkg-dev xz-utils
@@ -52,7 +54,7 @@ build() {
 # Not run under the sanitizers: one England-scale test of every lever (80 s in the
 # normal build; several minutes instrumented), and the two England-scale tests of the
 # extension examples (their mechanisms are tested on small populations). Everything
-# else is.
+# else is, including every shipped scenario at 1% of its size (test_shipped_scenarios.cpp).
 sanitizer_skip='^(england_levers|Homelessness\.RaisesDrugDeathsAsItsEvidenceSays|SupervisedConsumption\.FillsItsPlacesCostsItsBudgetAndAvertsDeaths)$'
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang 16), also the libFuzzer build.
@@ -60,7 +62,7 @@ asan_stage() {
   local b="$build-asan"
   local flags="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   CC=clang-16 CXX=clang++-16 cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DAVERTED_BUILD_BENCH=OFF -DAVERTED_FUZZ=ON -DAVERTED_FUZZ_SECONDS="${AVERTED_FUZZ_SECONDS:-60}" \
+    -DAVERTED_BUILD_BENCH=OFF -DAVERTED_FUZZ=ON -DAVERTED_FUZZ_SECONDS="${AVERTED_FUZZ_SECONDS:-60}" -DAVERTED_MPI=OFF \
     -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
   cmake --build "$b" -j "$jobs"
@@ -94,13 +96,13 @@ tsan_tbb() {
 tsan_stage() {
   local b="$build-tsan"
   tsan_tbb
-  cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF \
+  cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF -DAVERTED_MPI=OFF \
     -DTBB_DIR="$b/onetbb/install/lib/cmake/TBB" -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
     -DCMAKE_C_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
-  cmake --build "$b" -j "$jobs" --target test_kernel test_markov test_capacity test_hardening test_extensions averted
+  cmake --build "$b" -j "$jobs" --target test_kernel test_markov test_capacity test_shipped_scenarios test_hardening test_extensions averted
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir "$b" --output-on-failure -j "$jobs" --timeout 900 \
-    -R '^(Kernel|Markov|Capacity|Invariants)\.|^Extensions\.BitIdenticalForAnyThreadCount$|^cli_end_to_end$'
+    -R '^(Kernel|Markov|Capacity|Invariants)\.|ShippedScenario\.|^Extensions\.BitIdenticalForAnyThreadCount$|^cli_end_to_end$'
 }
 
 # Every test runs with the kernel's invariant checks on.

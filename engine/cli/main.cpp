@@ -11,6 +11,7 @@
 
 #include "core/version.hpp"
 #include "model/parameters.hpp"
+#include "run/distributed.hpp"
 #include "run/ensemble.hpp"
 #include "run/limits.hpp"
 #include "uncertainty/compare.hpp"
@@ -73,6 +74,17 @@ std::string joined_command_line(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under mpirun/srun: rank 0 runs the command, the other ranks compute runs for it
+  // (docs/distributed.md). Declared first, so it ends last.
+  std::unique_ptr<DistributedSession> session;
+  try {
+    session = DistributedSession::start_if_launched(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "averted: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  const bool worker = session && session->rank() != 0;
+
   CLI::App app{"averted: forecasts of deaths averted by drug-treatment commissioning choices in England"};
   app.set_version_flag("--version", std::string(code_version()));
   app.require_subcommand(1);
@@ -93,6 +105,8 @@ int main(int argc, char** argv) {
   run->add_flag("--dry-run", dry_run, "Validate, print the order of work and stop");
   run->add_flag("-q,--quiet", quiet, "No progress on stderr");
   run->add_flag("--check-invariants", check, "Check the kernel's invariants on every event (slower)");
+  bool run_resume = false;
+  run->add_flag("--resume", run_resume, "Reopen <output>.partial and run only what it lacks");
 
   // --- compare ---
   auto* compare = app.add_subcommand(
@@ -133,6 +147,7 @@ int main(int argc, char** argv) {
   params->add_option("--scenario", params_scenario, "Show this scenario's values and where each came from")->check(CLI::ExistingFile);
 
   CLI11_PARSE(app, argc, argv);
+  if (worker && !*run && !*compare) return 0;  // nothing to compute; rank 0 answers
 
   try {
     const ParamTable& table = standard_parameters();
@@ -176,6 +191,10 @@ int main(int argc, char** argv) {
       creq.until_precision = until_precision;
       creq.max_replicates = max_replicates;
       creq.write_csv = !no_csv;
+      if (worker) {
+        session->serve(ensemble_evaluator(req));
+        return 0;
+      }
       if (compare_dry) {
         std::cout << describe_plan(req);
         return 0;
@@ -215,6 +234,11 @@ int main(int argc, char** argv) {
     req.output = output.empty() ? std::filesystem::path("results") /
                                       (std::filesystem::path(run_files.front()).stem().string() + ".h5")
                                 : std::filesystem::path(output);
+    req.resume = run_resume;
+    if (worker) {
+      session->serve(ensemble_evaluator(req));
+      return 0;
+    }
     if (dry_run) {
       std::cout << describe_plan(req);
       return 0;

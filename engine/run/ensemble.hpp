@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,25 @@ struct EnsembleHooks {
   std::function<void(ResultsFile&)> before_finalize;
 };
 
+// A run that threw: which one (0-based indices, as in the results file) and why.
+struct RunFailure {
+  std::uint32_t scenario = 0, draw = 0, replicate = 0;
+  std::string message;
+};
+
+// Thrown by run_ensemble once every other run is done when some runs failed. The runs
+// that succeeded are in <output>.partial; the same request with resume = true
+// computes only the missing ones.
+class RunsFailed : public std::runtime_error {
+ public:
+  RunsFailed(const std::string& what, std::vector<RunFailure> failures)
+      : std::runtime_error(what), failures_(std::move(failures)) {}
+  const std::vector<RunFailure>& failures() const { return failures_; }
+
+ private:
+  std::vector<RunFailure> failures_;
+};
+
 struct EnsembleSummary {
   std::vector<RunStats> runs;  // runs computed in this session
   std::uint32_t skipped = 0;   // runs already in a resumed file
@@ -72,6 +92,15 @@ std::string describe_plan(const EnsembleRequest& request);
 ResultsLayout ensemble_layout(const EnsembleRequest& request);
 Provenance ensemble_provenance(const EnsembleRequest& request);
 
+// Computes one run of the request's grid: the task of run_ensemble's calls to
+// evaluate_tasks() (run/distributed.hpp), so that every MPI rank can compute any run.
+// Fault injection for tests (docs/reliability.md): AVERTED_FAIL_RUN=scenario,draw,
+// replicate (0-based) makes that run throw.
+std::function<std::string(const std::string& task)> ensemble_evaluator(const EnsembleRequest& request);
+
+// Runs the grid (spread over the ranks of an MPI job when there is one: the results
+// are the same). A run that throws is reported on stderr at once, the others carry
+// on, and RunsFailed is thrown at the end.
 EnsembleSummary run_ensemble(const EnsembleRequest& request,
                              const std::function<void(const RunProgress&)>& progress = {},
                              const EnsembleHooks& hooks = {});
