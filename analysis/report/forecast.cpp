@@ -249,6 +249,7 @@ Forecast read_forecast(const std::filesystem::path& path) {
   // Calibration (files from a calibrated forecast only).
   if (in.exists("/observed")) {
     for (const auto& id : in.members("/observed")) f.observed.push_back(read_observed(in, id, S));
+    std::stable_partition(f.observed.begin(), f.observed.end(), [](const Observed& o) { return o.primary; });
   }
   if (in.exists("/calibration")) {
     Calibration c;

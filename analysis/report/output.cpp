@@ -18,8 +18,8 @@ namespace {
 
 // The first of Debian's and other distributions' names for Chromium on PATH, or "".
 std::string find_chromium() {
-  const char* env = std::getenv("AVERTED_CHROMIUM");  // for tests: a browser elsewhere, or none
-  if (env) return env;
+  // AVERTED_CHROMIUM names the browser to use (or, if it is not an executable, none).
+  if (const char* env = std::getenv("AVERTED_CHROMIUM")) return access(env, X_OK) == 0 ? env : "";
   const char* path = std::getenv("PATH");
   if (!path) return "";
   for (const char* name : {"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}) {
