@@ -2,19 +2,9 @@
 # `averted report` in a real browser (headless Chromium, Debian package `chromium`):
 # every chart drawn, no console message, no resource loaded; PDF output; and the
 # message when Chromium is missing. Args: BINARY SOURCE WORK.
-set -euo pipefail
-averted="$1" src="$2" work="$3"
-py=/usr/bin/python3
-here="$src/tests/report"
-rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
 chromium="$(command -v chromium || true)"
 [[ -n "$chromium" ]] || fail "Chromium is not installed (Debian package chromium; bash setup.sh test installs it)"
-small="$src/tests/unit/uncertainty"
-
-"$averted" compare "$small/small_baseline.yaml" "$small/small_prison75.yaml" "$here/script_name.yaml" \
-  -r 3 --from 2026 --to 2030 -q -t 2 --no-csv -o "$work/a.h5" >/dev/null
-$py "$here/add_calibration.py" "$work/a.h5" "$work/calibrated.h5"
 "$averted" report "$work/calibrated.h5" -o "$work/report.html" 2>/dev/null
 $py "$here/render_check.py" "$chromium" "$work/report.html" "$work/render" chart-deaths-averted \
   chart-deaths-fan-0 chart-deaths-fan-1 chart-deaths-fan-2 chart-cause chart-age chart-people chart-fit-0 chart-fit-1
