@@ -20,6 +20,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   librandom123-dev librapidcheck-dev
   python3-h5py python3-numpy
+  # PDF reports (averted report -o x.pdf) and the report's headless-browser test
+  chromium
   # hardening (docs/reliability.md): clang 16 for ASan/UBSan and libFuzzer; Debian's
   # oneTBB source, rebuilt with ThreadSanitizer for the TSan stage
   clang-16 libclang-rt-16-dev dpkg-dev xz-utils
@@ -131,6 +133,9 @@ case "${1:-}" in
     "$build/engine/averted" compare "$here/scenarios/england/baseline.yaml" "${levers[@]}" \
       --replicates 5 --from 2026 --to 2030 -o "$here/results/england.h5" \
       | tee "$here/results/england-summary.txt"
+    # The report for funders and commissioners (docs/report.md): one HTML file.
+    "$build/engine/averted" report "$here/results/england.h5" -o "$here/results/england-report.html" >/dev/null
+    echo "Report: $here/results/england-report.html"
     ;;
   bench)
     build
