@@ -21,6 +21,8 @@ class ReportCommand {
   CLI::App* sub_ = nullptr;
   std::string input_, output_;
   std::vector<std::string> compare_;
+  bool attribute_ = false;
+  int threads_ = 0;
 };
 
 }  // namespace averted::report

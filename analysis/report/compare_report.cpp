@@ -1,9 +1,11 @@
 // `averted report --compare a.h5 b.h5`: two forecasts side by side (two providers'
 // bids, or this year's against last year's).
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "report/attribution.hpp"
 #include "report/charts.hpp"
 #include "report/forecast.hpp"
 #include "report/html.hpp"
@@ -42,9 +44,58 @@ std::string ratio_cell(const Forecast& f, const char* which, std::size_t s) {
   return number(r, Style::Money, src(which, "cost_effectiveness", s, P, "cost_per_death_averted"));
 }
 
+std::string attribution_section(const Forecast& a, const std::vector<std::pair<std::size_t, std::size_t>>& matched,
+                                const std::vector<Attribution>& attribution) {
+  if (attribution.empty()) {
+    return "<p>To see how much each differing setting moves the answer on its own, run "
+           "<code>averted report --compare A.h5 B.h5 --attribute</code>: it reruns A once per setting.</p>\n";
+  }
+  std::string out = fmt::format(
+      "<h3 id=\"attribution\">Each difference on its own</h3>\n<p>Forecast A was run again once per differing "
+      "setting, with only that setting as in B (in the comparator and in each scenario), on A's runs ({} per "
+      "scenario, the same chance events). The change in deaths averted over {} against A, with its 95% interval "
+      "over the runs. These numbers come from those new runs, not from either file. Effects of several settings "
+      "need not add up: settings can strengthen or weaken each other.</p>\n",
+      a.draws * a.replicates, escape(a.horizon));
+  out += "<table id=\"attribution-table\"><thead><tr><th>Scenario</th><th>Setting as in B</th><th class=\"n\">"
+         "Change in deaths averted, mean (95% interval)</th></tr></thead><tbody>\n";
+  for (std::size_t k = 0; k < matched.size(); ++k) {
+    for (const auto& at : attribution) {
+      out += fmt::format("<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{} ({} to {})</td></tr>\n",
+                         escape(a.scenarios[matched[k].first].name), escape(at.path),
+                         number(at.mean[k], Style::Count, fmt::format("rerun/{}/{}/mean", at.path, k)),
+                         number(at.lower[k], Style::Count, fmt::format("rerun/{}/{}/lower_95", at.path, k)),
+                         number(at.upper[k], Style::Count, fmt::format("rerun/{}/{}/upper_95", at.path, k)));
+    }
+  }
+  return out + "</tbody></table>\n";
+}
+
 }  // namespace
 
-std::string comparison_html(const Forecast& a, const Forecast& b) {
+std::vector<std::pair<std::size_t, std::size_t>> matched_scenarios(const Forecast& a, const Forecast& b) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  for (std::size_t s = 1; s < a.scenarios.size(); ++s) {
+    const std::size_t t = find_scenario(b, a.scenarios[s].name);
+    if (t != 0 && t != b.scenarios.size()) out.emplace_back(s, t);
+  }
+  return out;
+}
+
+std::vector<std::string> differing_settings(const Forecast& a, const Forecast& b) {
+  std::vector<std::string> out;
+  auto add = [&](const std::vector<Change>& list) {
+    for (const auto& c : list) {
+      if (std::find(out.begin(), out.end(), c.path) == out.end()) out.push_back(c.path);
+    }
+  };
+  add(changes(a.scenarios[0].merged_yaml, b.scenarios[0].merged_yaml));
+  for (const auto& [s, t] : matched_scenarios(a, b)) add(changes(a.scenarios[s].merged_yaml, b.scenarios[t].merged_yaml));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string comparison_html(const Forecast& a, const Forecast& b, const std::vector<Attribution>& attribution) {
   const std::string an = escape(a.file.filename().string()), bn = escape(b.file.filename().string());
   std::string body = fmt::format(
       "<h1>Two forecasts compared</h1>\n<p class=\"lead\"><b>A</b>: <code>{}</code> ({} scenarios, {}, made {}).<br>"
@@ -74,12 +125,9 @@ std::string comparison_html(const Forecast& a, const Forecast& b) {
           "<th class=\"n\">B: deaths averted (95% interval)</th><th class=\"n\">B minus A (means)</th>"
           "<th class=\"n\">A: cost per death averted</th><th class=\"n\">B: cost per death averted</th></tr></thead>"
           "<tbody>\n";
-  std::vector<std::pair<std::size_t, std::size_t>> matched;
+  const auto matched = matched_scenarios(a, b);
   std::vector<IntervalRow> rows;
-  for (std::size_t s = 1; s < a.scenarios.size(); ++s) {
-    const std::size_t t = find_scenario(b, a.scenarios[s].name);
-    if (t == 0 || t == b.scenarios.size()) continue;
-    matched.emplace_back(s, t);
+  for (const auto& [s, t] : matched) {
     const double ma = a.summary("deaths_averted").at(s, Pa, "mean"), mb = b.summary("deaths_averted").at(t, Pb, "mean");
     body += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
                         "<td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
@@ -132,8 +180,7 @@ std::string comparison_html(const Forecast& a, const Forecast& b) {
           "deaths minus the scenario's. So the change from A to B splits exactly into the change in the comparator's "
           "deaths and the change in the scenario's deaths (means over " +
           escape(a.horizon) + (a.horizon == b.horizon ? "" : " and " + escape(b.horizon)) +
-          "). Separating the effect of each setting needs a run with that setting alone changed; "
-          "run <code>averted compare</code> with a scenario that changes only that setting.</p>\n";
+          ").</p>\n";
   body += "<table id=\"moves-table\"><thead><tr><th>Scenario</th><th class=\"n\">Change in deaths averted (B - A)</th>"
           "<th class=\"n\">from the comparator's deaths</th><th class=\"n\">from the scenario's deaths</th></tr>"
           "</thead><tbody>\n";
@@ -147,6 +194,7 @@ std::string comparison_html(const Forecast& a, const Forecast& b) {
                         number(base, Style::Count, base_src), number(scen, Style::Count, scen_src));
   }
   body += "</tbody></table>\n";
+  body += attribution_section(a, matched, attribution);
   body += provenance_section(a, "Provenance of A", "-a");
   body += provenance_section(b, "Provenance of B", "-b");
   return page("Two forecasts compared: " + a.file.filename().string() + " and " + b.file.filename().string(), body);

@@ -190,6 +190,9 @@ Forecast read_forecast(const std::filesystem::path& path) {
   const ResultsReader reader(path);
   f.draws = reader.draws();
   f.replicates = reader.replicates();
+  f.sampled_parameters = f.draws > 1 || f.command_line.find(" --draws") != std::string::npos ||
+                         f.command_line.find(" -d ") != std::string::npos;
+  f.averted_pairs = column(in, "/summary/deaths_averted_pairs", names.size() * f.draws * f.replicates);
   const std::vector<TableSpec> tables = {table_spec(in, "deaths"), table_spec(in, "people")};
   const TableSpec& deaths = tables[0];
   const TableSpec& people = tables[1];

@@ -61,7 +61,11 @@ struct Forecast {
   std::uint32_t master_seed = 0, draws = 0, replicates = 0;
   std::vector<ScenarioInfo> scenarios;  // index 0 is the comparator
   std::map<std::string, Summary> summaries;
+  // Sampled parameter values (compare --draws): always with several draws; with one,
+  // when the recorded command line gave --draws or -d.
+  bool sampled_parameters = false;
   std::string horizon;  // the summary range, "2026-2030"
+  std::vector<double> averted_pairs;  // deaths averted over the horizon, [scenario][draw][replicate]
   int from = 0, to = 0;
 
   std::vector<int> years;  // every calendar year of the run

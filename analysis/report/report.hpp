@@ -4,15 +4,23 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace averted::report {
 
 struct Forecast;
+struct Attribution;
 
 // The report of one forecast as a complete HTML document.
 std::string forecast_html(const Forecast& f);
-// Two forecasts side by side: the headline of each, where their assumptions differ.
-std::string comparison_html(const Forecast& a, const Forecast& b);
+// Two forecasts side by side: the headline of each, where their assumptions differ,
+// and (when given, from attribute()) how much each difference moves the answer.
+std::string comparison_html(const Forecast& a, const Forecast& b, const std::vector<Attribution>& attribution = {});
+// Scenarios of A and B matched by name: (index in A, index in B), comparators excluded.
+std::vector<std::pair<std::size_t, std::size_t>> matched_scenarios(const Forecast& a, const Forecast& b);
+// Every setting that differs between A's and B's comparators or matched scenarios.
+std::vector<std::string> differing_settings(const Forecast& a, const Forecast& b);
 
 // Writes `html` to `output` (HTML, or PDF through headless Chromium when `output` ends
 // in .pdf) without ever leaving a half-written file under that name: the text goes to

@@ -40,6 +40,30 @@ $py "$here/check_report.py" "$work/ab.html" "$work/a.h5" "$work/b.h5" --expect-c
   --expect-text "overdose.fatality" --expect-text "population.new_injectors" \
   --expect-text "only in A: <script>alert(1)</script>" --expect-text "2026-04-01: 0.7}"
 
+# --attribute: B differs from A only in the prison scenario's continuity target and in a
+# naloxone setting that does nothing (the lever never starts). Rerunning A with only the
+# target as in B must reproduce B's deaths averted exactly, in every pair; the other
+# setting must move nothing.
+"$averted" compare "$small/small_baseline.yaml" "$here/prison70.yaml" -r 3 --from 2026 --to 2030 -q -t 2 --no-csv \
+  -o "$work/p70.h5" >/dev/null 2>&1
+"$averted" report --compare "$work/a.h5" "$work/p70.h5" --attribute -t 2 -o "$work/attr.html" 2>/dev/null
+$py "$here/check_report.py" "$work/attr.html" "$work/a.h5" "$work/p70.h5" --expect-text "prison.continuity_of_care"
+$py - "$work/attr.html" "$work/a.h5" "$work/p70.h5" <<'PY'
+import re, sys, h5py, numpy as np
+page = open(sys.argv[1], encoding="utf-8").read()
+a, b = (h5py.File(p, "r")["summary/deaths_averted_pairs"][()] for p in sys.argv[2:4])
+def shown(src):
+    return float(re.search(rf'<data value="([^"]+)" data-src="{re.escape(src)}"', page).group(1))
+exact = b[1] - a[1]  # per pair: B's prison scenario against A's
+assert np.isclose(shown("rerun/prison.continuity_of_care/0/mean"), exact.mean(), rtol=0, atol=1e-9), "not B - A"
+assert np.isclose(shown("rerun/prison.continuity_of_care/0/lower_95"), np.quantile(exact, 0.025), atol=1e-9)
+assert np.isclose(shown("rerun/prison.continuity_of_care/0/upper_95"), np.quantile(exact, 0.975), atol=1e-9)
+for stat in ("mean", "lower_95", "upper_95"):
+    assert shown(f"rerun/levers.naloxone.supply_rr/0/{stat}") == 0.0, "an inactive setting moved deaths"
+print("attribution: the one real difference reproduces B exactly; the inactive one moves nothing")
+PY
+[[ -z "$(ls -A "$work" | grep attribution)" ]] || fail "--attribute left its working folder"
+
 # The checker must notice a wrong number (a test that cannot fail proves nothing).
 sed '0,/data-src="summary\/deaths_averted\/1\/5\/mean"/s//data-src="summary\/deaths_averted\/2\/5\/mean"/' \
   "$work/a.html" > "$work/wrong.html"
