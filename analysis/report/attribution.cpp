@@ -9,6 +9,7 @@
 
 #include "model/parameters.hpp"
 #include "report/forecast.hpp"
+#include "report/temporary_folder.hpp"
 #include "uncertainty/compare.hpp"
 
 namespace averted::report {
@@ -44,14 +45,7 @@ std::vector<Attribution> attribute(const Forecast& a, const Forecast& b,
                                    const std::vector<std::pair<std::size_t, std::size_t>>& matched,
                                    const std::vector<std::string>& paths, const std::filesystem::path& work,
                                    int threads, const std::function<void(const std::string&)>& say) {
-  std::filesystem::create_directories(work);
-  struct Cleanup {
-    std::filesystem::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(p, ec);
-    }
-  } cleanup{work};
+  const TemporaryFolder folder(work);
   const Scenario a0 = rebuild(a, 0, work), b0 = rebuild(b, 0, work);
   std::vector<Scenario> as, bs;
   for (const auto& [s, t] : matched) {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "report/report.hpp"
+#include "report/temporary_folder.hpp"
 
 namespace averted::report {
 namespace {
@@ -85,15 +86,7 @@ void write_report(const std::string& html, const std::filesystem::path& output) 
   }
   // A private folder beside the output: the HTML page, Chromium's profile and the PDF.
   const std::filesystem::path work = dir / fmt::format(".{}.{}.tmp", output.filename().string(), getpid());
-  std::filesystem::remove_all(work);
-  std::filesystem::create_directories(work);
-  struct Cleanup {
-    std::filesystem::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(p, ec);
-    }
-  } cleanup{work};
+  const TemporaryFolder folder(work);
   const auto page = std::filesystem::absolute(work / "report.html");
   const auto pdf = std::filesystem::absolute(work / "report.pdf");
   write_text(html, page);
