@@ -132,6 +132,18 @@ std::string headline(const Forecast& f) {
     rows.push_back({f.scenarios[s].name, av.at(s, P, "mean"), av.at(s, P, "lower_95"), av.at(s, P, "upper_95")});
   }
   out += "</tbody></table>\n";
+  std::size_t best = 0;  // the scenario averting most deaths on average
+  for (std::size_t s = 1; s < f.scenarios.size(); ++s) {
+    if (best == 0 || av.at(s, P, "mean") > av.at(best, P, "mean")) best = s;
+  }
+  if (best > 0) {
+    const bool sure = av.at(best, P, "lower_95") > 0;
+    out += fmt::format("<p class=\"lead\">Most deaths averted: <b>{}</b>, {} over {} (95% interval {}){}.</p>\n",
+                       escape(f.scenarios[best].name),
+                       number(av.at(best, P, "mean"), Style::Count, src("deaths_averted", best, P, "mean")), f.horizon,
+                       interval(f, "deaths_averted", best, P, Style::Count),
+                       sure ? "" : "; the interval includes zero, so even this is not clearly better than the comparator");
+  }
   out += figure("chart-deaths-averted",
                 interval_chart("Deaths averted, " + f.horizon + ", against " + f.scenarios.front().name, rows,
                                "deaths averted over " + f.horizon + " (dot: mean; bar: 95% interval)"),
