@@ -8,3 +8,5 @@ add_test(NAME report_cli
 add_test(NAME report_chromium
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/render_chromium.sh $<TARGET_FILE:averted> ${CMAKE_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/report_chromium_work)
+averted_test(test_report ${CMAKE_CURRENT_LIST_DIR}/test_report.cpp)
+target_link_libraries(test_report PRIVATE averted_report)
