@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "report/charts.hpp"
 #include "report/html.hpp"
 #include "report/settings.hpp"
 
@@ -72,4 +73,21 @@ TEST(ReportSettings, ListsOnlyChangedSettingsWithDatesAndSources) {
   EXPECT_EQ(list[0].unit, "calendar year");
   EXPECT_FALSE(list[0].description.empty());
   EXPECT_TRUE(changes(base, base).empty());
+}
+
+// Printed in black and white, series are told apart by lightness alone: every shade
+// must be lighter than the one before by a visible step (luma, 0-255, Rec. 601).
+TEST(ReportCharts, ShadesSurviveGreyscalePrinting) {
+  for (std::size_t n : {2u, 5u, 9u, 11u}) {
+    double previous = -1;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::string c = shade(k, n);
+      ASSERT_EQ(c.size(), 7u);
+      const double r = std::stoi(c.substr(1, 2), nullptr, 16), g = std::stoi(c.substr(3, 2), nullptr, 16),
+                   b = std::stoi(c.substr(5, 2), nullptr, 16);
+      const double luma = 0.299 * r + 0.587 * g + 0.114 * b;
+      if (k > 0) EXPECT_GE(luma - previous, 15.0) << "shade " << k << " of " << n << " (" << c << ")";
+      previous = luma;
+    }
+  }
 }
