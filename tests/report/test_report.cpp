@@ -86,7 +86,9 @@ TEST(ReportCharts, ShadesSurviveGreyscalePrinting) {
       const double r = std::stoi(c.substr(1, 2), nullptr, 16), g = std::stoi(c.substr(3, 2), nullptr, 16),
                    b = std::stoi(c.substr(5, 2), nullptr, 16);
       const double luma = 0.299 * r + 0.587 * g + 0.114 * b;
-      if (k > 0) EXPECT_GE(luma - previous, 15.0) << "shade " << k << " of " << n << " (" << c << ")";
+      if (k > 0) {
+        EXPECT_GE(luma - previous, 15.0) << "shade " << k << " of " << n << " (" << c << ")";
+      }
       previous = luma;
     }
   }
