@@ -121,6 +121,13 @@ std::pair<double, double> extent(std::initializer_list<const std::vector<double>
 }
 
 
+// Room for the longest row label at the charts' 11-unit font (about 6 units a character).
+int label_width(const std::vector<std::string>& labels) {
+  std::size_t longest = 0;
+  for (const auto& l : labels) longest = std::max(longest, l.size());
+  return static_cast<int>(std::clamp<std::size_t>(16 + 6 * longest, 120, 360));
+}
+
 // Legend swatches in rows under the title, as many columns as the longest label allows.
 std::size_t legend_columns(const std::vector<std::string>& labels, int width) {
   std::size_t longest = 1;
@@ -175,7 +182,8 @@ std::string fan_chart(const FanChart& c) {
     lo = std::min(lo, plo);
     hi = std::max(hi, phi);
   }
-  std::tie(f.ymin, f.ymax) = nice_range(lo, hi, true);
+  // Not from zero: the bands (the uncertainty) would be too thin to see next to the level.
+  std::tie(f.ymin, f.ymax) = nice_range(lo, hi, false);
   std::string out = open_svg(c.width, c.height, c.title);
   out += y_axis(f, c.y_label);
   out += fmt::format("<path d=\"{}\" fill=\"{}\"/>", band(f, c.years, c.bands[0], c.bands[4]), kBand95);
@@ -190,7 +198,7 @@ std::string fan_chart(const FanChart& c) {
     Frame g = f;
     if (right_axis) {
       const auto [plo, phi] = extent({&c.points->lower, &c.points->upper, &c.points->value});
-      std::tie(g.ymin, g.ymax) = nice_range(plo, phi, true);
+      std::tie(g.ymin, g.ymax) = nice_range(plo, phi, false);
       out += y_axis(g, c.points->unit, true);
     }
     for (std::size_t i = 0; i < c.points->years.size(); ++i) {
@@ -207,7 +215,9 @@ std::string fan_chart(const FanChart& c) {
 }
 
 std::string interval_chart(const std::string& title, const std::vector<IntervalRow>& rows, const std::string& x_label) {
-  const int row_h = 20, label_w = 230, w = 680;
+  std::vector<std::string> labels;
+  for (const auto& r : rows) labels.push_back(r.label);
+  const int row_h = 20, label_w = label_width(labels), w = 680;
   const int h = 24 + row_h * static_cast<int>(rows.size()) + 40;
   double lo = 0, hi = 0;
   for (const auto& r : rows) {
@@ -248,7 +258,7 @@ std::string interval_chart(const std::string& title, const std::vector<IntervalR
 std::string stacked_bars(const std::string& title, const std::vector<std::string>& rows,
                          const std::vector<std::string>& segments, const std::vector<std::vector<double>>& values,
                          const std::string& x_label) {
-  const int row_h = 18, label_w = 230, w = 680, legend_h = legend_height(segments, w);
+  const int row_h = 18, label_w = label_width(rows), w = 680, legend_h = legend_height(segments, w);
   const int h = 24 + legend_h + row_h * static_cast<int>(rows.size()) + 40;
   double hi = 0;
   for (const auto& row : values) {
