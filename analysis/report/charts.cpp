@@ -225,7 +225,7 @@ std::string interval_chart(const std::string& title, const std::vector<IntervalR
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
     }
   }
-  Frame f{static_cast<double>(label_w), 24, static_cast<double>(w - label_w - 16),
+  Frame f{static_cast<double>(label_w), 24, static_cast<double>(w - label_w - 30),
           static_cast<double>(row_h * rows.size()), 0, 1, 0, 1};
   std::tie(f.xmin, f.xmax) = nice_range(lo, hi, true);
   std::string out = open_svg(w, h, title);
@@ -266,7 +266,7 @@ std::string stacked_bars(const std::string& title, const std::vector<std::string
     for (double v : row) s += std::max(v, 0.0);
     hi = std::max(hi, s);
   }
-  Frame f{static_cast<double>(label_w), 24.0 + legend_h, static_cast<double>(w - label_w - 16),
+  Frame f{static_cast<double>(label_w), 24.0 + legend_h, static_cast<double>(w - label_w - 30),
           static_cast<double>(row_h * rows.size()), 0, 1, 0, 1};
   std::tie(f.xmin, f.xmax) = nice_range(0, hi, true);
   std::string out = open_svg(w, h, title) + legend(segments, w);

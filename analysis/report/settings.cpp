@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <regex>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "model/parameters.hpp"
+#include "report/html.hpp"
 #include "scenario/parameter.hpp"
 
 namespace averted::report {
@@ -71,25 +73,42 @@ std::string plain_text(const std::string& v) {
 
 namespace {
 
+// `v` with sub-match `group` of every match of `re` replaced by `fn` of its text.
+std::string replace_each(const std::string& v, const std::regex& re, int group,
+                         const std::function<std::string(const std::string&)>& fn) {
+  std::string out;
+  auto it = v.cbegin();
+  for (std::smatch m; std::regex_search(it, v.cend(), m, re); it = m[group].second) {
+    out.append(it, m[group].first);
+    out += fn(m[group].str());
+  }
+  out.append(it, v.cend());
+  return out;
+}
+
 // "2026.2465753424658" -> "2026-04-01": the inverse of decimal_year() for the dates of
 // calendar-year settings; whole years and other numbers are left as they are.
 std::string with_dates(const std::string& v) {
   static const std::regex decimal_number(R"((^|[^0-9.])((1[89]|2[0-2])[0-9][0-9]\.[0-9]+))");
-  std::string out;
-  auto it = v.cbegin();
-  for (std::smatch m; std::regex_search(it, v.cend(), m, decimal_number); it = m[2].second) {
-    out.append(it, m[2].first);
-    const double x = std::stod(m[2].str());
+  return replace_each(v, decimal_number, 2, [](const std::string& text) {
+    const double x = std::stod(text);
     const int year = static_cast<int>(std::floor(x));
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     int day = static_cast<int>(std::lround((x - year) * (leap ? 366 : 365))) + 1, month = 1;
     const int lengths[12] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     while (month <= 12 && day > lengths[month - 1]) day -= lengths[month++ - 1];
-    out += month <= 12 && std::fabs(averted::decimal_year(year, month, day) - x) < 1e-9 ? fmt::format("{}-{:02d}-{:02d}", year, month, day)
-                                                                            : m[2].str();
-  }
-  out.append(it, v.cend());
-  return out;
+    const bool exact = month <= 12 && std::fabs(averted::decimal_year(year, month, day) - x) < 1e-9;
+    return exact ? fmt::format("{}-{:02d}-{:02d}", year, month, day) : text;
+  });
+}
+
+// "2.4e+08" -> "240,000,000": whole numbers written in exponent form, for readers.
+std::string without_exponents(const std::string& v) {
+  static const std::regex exponent(R"([0-9.]+e\+[0-9]+)");
+  return replace_each(v, exponent, 0, [](const std::string& text) {
+    const double x = std::stod(text);
+    return x == std::floor(x) && x < 1e15 ? rounded(x, Style::Count) : text;
+  });
 }
 
 }  // namespace
@@ -109,8 +128,11 @@ std::vector<Change> changes(const std::string& before_yaml, const std::string& a
       c.source = spec->source;
     }
     const bool dates = c.unit == "calendar year" || (table.find(path) && table.find(path)->key_unit == "calendar year");
-    c.before = b ? (dates ? with_dates(b->value) : b->value) : "(not set)";
-    c.after = a ? (dates ? with_dates(a->value) : a->value) : "(not set)";
+    auto shown = [&](const SettingText* s) {
+      return s ? without_exponents(dates ? with_dates(s->value) : s->value) : std::string("(not set)");
+    };
+    c.before = shown(b);
+    c.after = shown(a);
     c.origin_before = b ? b->origin : "";
     c.origin_after = a ? a->origin : "";
     out.push_back(std::move(c));

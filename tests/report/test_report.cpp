@@ -73,6 +73,10 @@ TEST(ReportSettings, ListsOnlyChangedSettingsWithDatesAndSources) {
   EXPECT_EQ(list[0].unit, "calendar year");
   EXPECT_FALSE(list[0].description.empty());
   EXPECT_TRUE(changes(base, base).empty());
+  const auto budget = changes("levers:\n  budget:\n    total_per_year: 0  # default\n",
+                              "levers:\n  budget:\n    total_per_year: 2.4e+08  # from l.yaml:2\n");
+  ASSERT_EQ(budget.size(), 1u);
+  EXPECT_EQ(budget[0].after, "240,000,000");  // not 2.4e+08
 }
 
 // Printed in black and white, series are told apart by lightness alone: every shade
