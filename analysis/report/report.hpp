@@ -7,10 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "report/attribution.hpp"
+
 namespace averted::report {
 
 struct Forecast;
-struct Attribution;
 
 // The report of one forecast as a complete HTML document.
 std::string forecast_html(const Forecast& f);
