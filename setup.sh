@@ -25,6 +25,8 @@ packages=(
   r-base-core r-cran-hdf5r doxygen
   # distributed runs (docs/distributed.md)
   libopenmpi-dev openmpi-bin
+  # PDF reports (averted report -o x.pdf) and the report's headless-browser test
+  chromium
   # hardening (docs/reliability.md): clang 16 for ASan/UBSan and libFuzzer; Debian's
   # oneTBB source, rebuilt with ThreadSanitizer for the TSan stage
   clang-16 libclang-rt-16-dev dpkg-dev xz-utils
@@ -138,6 +140,9 @@ case "${1:-}" in
     "$build/engine/averted" compare "$here/scenarios/england/baseline.yaml" "${levers[@]}" \
       --replicates 5 --from 2026 --to 2030 -o "$here/results/england.h5" \
       | tee "$here/results/england-summary.txt"
+    # The report for funders and commissioners (docs/report.md): one HTML file.
+    "$build/engine/averted" report "$here/results/england.h5" -o "$here/results/england-report.html" >/dev/null
+    echo "Report: $here/results/england-report.html"
     ;;
   api-docs)
     install_packages

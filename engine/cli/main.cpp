@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "core/version.hpp"
+#include "report/command.hpp"
 #include "model/parameters.hpp"
 #include "run/distributed.hpp"
 #include "run/ensemble.hpp"
@@ -146,10 +147,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "markdown", "yaml", "schema"}));
   params->add_option("--scenario", params_scenario, "Show this scenario's values and where each came from")->check(CLI::ExistingFile);
 
+  averted::report::ReportCommand report(app);  // `averted report` (analysis/report)
+
   CLI11_PARSE(app, argc, argv);
   if (worker && !*run && !*compare) return 0;  // nothing to compute; rank 0 answers
 
   try {
+    if (report.chosen()) return report.run();
     const ParamTable& table = standard_parameters();
     if (*validate) {
       std::vector<Scenario> scenarios;

@@ -1,33 +1,14 @@
 #include "uncertainty/results_reader.hpp"
 
-#include <hdf5.h>
+#include "uncertainty/hdf5_handles.hpp"
 
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace averted {
-namespace {
-
-struct Silence {  // HDF5 prints its own error stack by default; we throw instead
-  H5E_auto2_t func = nullptr;
-  void* data = nullptr;
-  Silence() {
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~Silence() { H5Eset_auto2(H5E_DEFAULT, func, data); }
-};
-
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  ~Handle() {
-    if (id >= 0) close(id);
-  }
-};
-
-}  // namespace
+using hdf5::Handle;
+using hdf5::Silence;
 
 ResultsReader::ResultsReader(const std::filesystem::path& path) : path_(path) {
   Silence quiet;

@@ -1,0 +1,99 @@
+// Unit tests of the report's building blocks: rounding for readers, escaping, reading
+// the merged scenario YAML stored in results files, and the list of changed settings.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "report/charts.hpp"
+#include "report/html.hpp"
+#include "report/settings.hpp"
+
+using namespace averted::report;
+
+TEST(ReportHtml, RoundsForReaders) {
+  EXPECT_EQ(rounded(1234.5, Style::Count), "1,235");
+  EXPECT_EQ(rounded(-32.4, Style::Count), "-32");
+  EXPECT_EQ(rounded(1826123.0, Style::Count), "1,826,123");
+  EXPECT_EQ(rounded(0.4, Style::Count), "0");
+  EXPECT_EQ(rounded(2.7e6, Style::Money), "£2.7m");
+  EXPECT_EQ(rounded(143.2e6, Style::Money), "£143m");
+  EXPECT_EQ(rounded(10957, Style::Money), "£11,000");
+  EXPECT_EQ(rounded(-9817, Style::Money), "-£9,800");
+  EXPECT_EQ(rounded(999999, Style::Money), "£1.0m");  // a million once rounded: never "£1,000,000"
+  EXPECT_EQ(rounded(949999, Style::Money), "£950,000");
+  EXPECT_EQ(rounded(5.0 / 6.0, Style::Percent), "83.3%");
+  EXPECT_EQ(rounded(12.345, Style::Value), "12.3");
+  EXPECT_EQ(rounded(0.012345, Style::Value), "0.0123");
+  EXPECT_EQ(rounded(1234.4, Style::Value), "1,234");
+  EXPECT_EQ(rounded(20260401, Style::Plain), "20260401");
+  EXPECT_EQ(rounded(std::nan(""), Style::Count), "-");
+}
+
+TEST(ReportHtml, NumbersCarryTheirExactValueAndSource) {
+  EXPECT_EQ(number(263.25, Style::Count, "summary/deaths_averted/1/5/mean"),
+            "<data value=\"263.25\" data-src=\"summary/deaths_averted/1/5/mean\" class=\"num\">263</data>");
+  EXPECT_EQ(number(std::nan(""), Style::Count, "x"), "-");
+}
+
+TEST(ReportHtml, EscapesMarkup) {
+  EXPECT_EQ(escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+  EXPECT_EQ(escape("a & \"b\" 'c'"), "a &amp; &quot;b&quot; &#39;c&#39;");
+  EXPECT_EQ(escape("£ naïve"), "£ naïve");  // UTF-8 passes through
+}
+
+TEST(ReportSettings, ReadsMergedYaml) {
+  const std::string yaml =
+      "# Merged scenario: x.yaml\n# hash: abc\nscenario:\n  name: \"A \\\"quoted\\\" name\"  # from x.yaml:3\n"
+      "overdose:\n  fatality: 0.067  # default\n  group:\n    deep: {2020: 0.5}  # from x.yaml:9\nrun:\n  seed: 7  # from b.yaml:2\n";
+  const auto s = settings_of(yaml);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s.at("overdose.fatality").value, "0.067");
+  EXPECT_EQ(s.at("overdose.fatality").origin, "");
+  EXPECT_EQ(s.at("overdose.group.deep").value, "{2020: 0.5}");
+  EXPECT_EQ(s.at("overdose.group.deep").origin, "x.yaml:9");
+  EXPECT_EQ(s.at("run.seed").origin, "b.yaml:2");
+  EXPECT_EQ(plain_text(s.at("scenario.name").value), "A \"quoted\" name");
+  EXPECT_THROW(settings_of("a:\n   b: 1\n"), std::runtime_error);  // odd indentation
+}
+
+TEST(ReportSettings, ListsOnlyChangedSettingsWithDatesAndSources) {
+  const std::string base =
+      "scenario:\n  name: \"base\"  # from b.yaml:1\nlevers:\n  naloxone:\n    start: 2100  # default\n"
+      "    supply_rr: 1  # default\n";
+  const std::string lever =
+      "scenario:\n  name: \"lever\"  # from l.yaml:1\nlevers:\n  naloxone:\n    start: 2026.2465753424658  # from l.yaml:4\n"
+      "    supply_rr: 1  # default\n";
+  const auto list = changes(base, lever);
+  ASSERT_EQ(list.size(), 1u);  // the name is the scenario's label, not a setting; supply_rr is unchanged
+  EXPECT_EQ(list[0].path, "levers.naloxone.start");
+  EXPECT_EQ(list[0].before, "2100");
+  EXPECT_EQ(list[0].after, "2026-04-01");  // 1 April 2026 as a decimal year
+  EXPECT_EQ(list[0].origin_after, "l.yaml:4");
+  EXPECT_EQ(list[0].unit, "calendar year");
+  EXPECT_FALSE(list[0].description.empty());
+  EXPECT_TRUE(changes(base, base).empty());
+  const auto budget = changes("levers:\n  budget:\n    total_per_year: 0  # default\n",
+                              "levers:\n  budget:\n    total_per_year: 2.4e+08  # from l.yaml:2\n");
+  ASSERT_EQ(budget.size(), 1u);
+  EXPECT_EQ(budget[0].after, "240,000,000");  // not 2.4e+08
+}
+
+// Printed in black and white, series are told apart by lightness alone: every shade
+// must be lighter than the one before by a visible step (luma, 0-255, Rec. 601).
+TEST(ReportCharts, ShadesSurviveGreyscalePrinting) {
+  for (std::size_t n : {2u, 5u, 9u, 11u}) {
+    double previous = -1;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::string c = shade(k, n);
+      ASSERT_EQ(c.size(), 7u);
+      const double r = std::stoi(c.substr(1, 2), nullptr, 16), g = std::stoi(c.substr(3, 2), nullptr, 16),
+                   b = std::stoi(c.substr(5, 2), nullptr, 16);
+      const double luma = 0.299 * r + 0.587 * g + 0.114 * b;
+      if (k > 0) {
+        EXPECT_GE(luma - previous, 15.0) << "shade " << k << " of " << n << " (" << c << ")";
+      }
+      previous = luma;
+    }
+  }
+}
