@@ -23,6 +23,7 @@ namespace {
 using namespace averted;
 
 constexpr int kExitFailure = 1;
+constexpr int kExitBadCommandLine = 2;
 constexpr int kExitScenarioInvalid = 3;
 
 // Loads every file, collecting the errors of all of them before giving up.
@@ -149,7 +150,13 @@ int main(int argc, char** argv) {
 
   averted::report::ReportCommand report(app);  // `averted report` (analysis/report)
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints help or the error; a bad command line always exits 2 (docs/cli.md),
+    // whatever CLI11's own code for the kind of error (e.g. 105 for a missing file).
+    return app.exit(e) == 0 ? 0 : kExitBadCommandLine;
+  }
   if (worker && !*run && !*compare) return 0;  // nothing to compute; rank 0 answers
 
   try {

@@ -17,6 +17,12 @@ grep -q "broken.yaml:8: run.end_year: got '1850'" "$work/broken.err" || fail "ra
 grep -q "broken.yaml:10: prison.continuity_of_care: got '75%'" "$work/broken.err" || fail "percent not reported"
 [[ -z "$(ls -A "$work" | grep -v broken.err)" ]] || fail "an invalid scenario left files behind: $(ls "$work")"
 "$averted" validate "$src/tests/cli/broken.yaml" 2>/dev/null && fail "validate accepted a broken file"
+# A bad command line (here a file that does not exist) exits 2, as docs/cli.md says.
+set +e
+"$averted" run "$work/no-such-file.yaml" 2>/dev/null
+code=$?
+set -e
+[[ $code -eq 2 ]] || fail "exit code $code for a missing scenario file, expected 2"
 
 # 2. A run writes a complete file that h5py opens, identical for 1 and 2 threads.
 scenario="$src/scenarios/testing/constant_rates.yaml"
