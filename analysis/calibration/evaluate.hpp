@@ -32,7 +32,8 @@ class Evaluator {
   const Scenario& base() const { return base_; }
   const std::vector<TableSpec>& tables() const { return tables_; }
 
-  // One run: the counterparts of every observation (targets' order, then years').
+  // One run: the counterparts of every observation and their chance variances
+  // (targets.hpp, counterparts()).
   std::vector<double> evaluate(const EvalTask& task) const;
   // The batch, in parallel on `threads` threads (0: all cores). `done(k)`, for
   // progress only, is called from worker threads (so it must be thread-safe) with the

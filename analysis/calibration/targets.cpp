@@ -231,7 +231,7 @@ Target read_target(Reader& r, const YAML::Node& n, const std::string& path) {
         continue;
       }
       const double y = r.number(row[0], p + "[0]", 1900, 2200, "a calendar year 1900..2200");
-      const double v = r.number(row[1], p + "[1]", t.denominator.empty() ? 0 : 0, t.denominator.empty() ? 1e12 : 1,
+      const double v = r.number(row[1], p + "[1]", 0, t.denominator.empty() ? 1e12 : 1,
                                 t.denominator.empty() ? "a value >= 0" : "a share between 0 and 1");
       double lo = kNaN, hi = kNaN;
       if (row.size() == 4) {
@@ -478,39 +478,55 @@ void check_against(const TargetSet& targets, const std::vector<TableSpec>& table
 
 std::vector<double> counterparts(const TargetSet& targets, const std::vector<TableSpec>& tables,
                                  const RunOutputs& run, double population_scale) {
-  std::vector<double> out;
-  int first_year = 0;
+  std::vector<double> value, variance;
   for (const auto& t : targets.targets) {
     const auto num = sum_terms(t.numerator, tables, run, t.registration_delay);
     std::vector<double> den;
     if (!t.denominator.empty()) den = sum_terms(t.denominator, tables, run, t.registration_delay);
     const auto it = std::find_if(tables.begin(), tables.end(), [&](const TableSpec& s) { return s.name == t.numerator[0].table; });
-    first_year = std::stoi(it->dims[0].labels.front());
+    const int first_year = std::stoi(it->dims[0].labels.front());
     for (const int year : t.years) {
       const int y = year - first_year;
       if (y < 0 || y >= static_cast<int>(num.size())) {
-        out.push_back(kNaN);
+        value.push_back(kNaN), variance.push_back(kNaN);
       } else if (den.empty()) {
-        out.push_back(num[y] / population_scale * t.factor);
+        value.push_back(num[y] / population_scale * t.factor);
+        variance.push_back(std::max(num[y], 1.0) * t.factor * t.factor / (population_scale * population_scale));
       } else {
-        out.push_back(den[y] > 0 ? num[y] / den[y] : kNaN);
+        const double p = den[y] > 0 ? num[y] / den[y] : kNaN;
+        value.push_back(p);
+        variance.push_back(den[y] > 0 ? std::max(p * (1 - p), 0.25 / den[y]) / den[y] : kNaN);
       }
     }
   }
-  return out;
+  value.insert(value.end(), variance.begin(), variance.end());
+  return value;
 }
 
-double distance(const TargetSet& targets, const std::vector<double>& counterpart) {
+double Target::variance(std::size_t k) const {
+  const double y = value[k];
+  switch (likelihood) {
+    case Likelihood::Normal: return normal_sd(k) * normal_sd(k);
+    case Likelihood::Poisson: return std::max(y, 1.0);
+    case Likelihood::NegativeBinomial: return std::max(y, 1.0) + y * y / dispersion;
+  }
+  return kNaN;
+}
+
+double distance(const TargetSet& targets, const std::vector<double>& counterparts) {
+  const std::size_t n = targets.observations();
+  if (counterparts.size() != 2 * n) throw std::invalid_argument("distance: expected values and variances of every observation");
   double total = 0;
   std::size_t i = 0;
   for (const auto& t : targets.targets) {
     for (std::size_t k = 0; k < t.years.size(); ++k, ++i) {
       if (t.weight == 0) continue;
-      if (!std::isfinite(counterpart[i])) {
+      if (!std::isfinite(counterparts[i])) {
         throw std::runtime_error(fmt::format("target '{}' year {}: the model has no value for it (is the year inside "
                                              "the run, and the share's denominator above 0?)", t.id, t.years[k]));
       }
-      total += t.weight * t.deviance(k, counterpart[i]);
+      const double obs = t.variance(k);
+      total += t.weight * t.deviance(k, counterparts[i]) * obs / (obs + counterparts[n + i]);
     }
   }
   return total;

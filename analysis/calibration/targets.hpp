@@ -48,6 +48,9 @@ struct Target {
   // Deviance of observation k given the model's expectation `mu` (0 when they agree):
   // -2 log(L(mu) / L(best)).
   double deviance(std::size_t k, double mu) const;
+  // The variance of observation k under the likelihood (normal: sd^2; Poisson: the
+  // value; negative binomial: value + value^2 / k).
+  double variance(std::size_t k) const;
 };
 
 struct TargetSet {
@@ -69,13 +72,19 @@ TargetSet load_targets(const std::filesystem::path& file);
 void check_against(const TargetSet& targets, const std::vector<TableSpec>& tables);
 
 // The model's counterpart of every observation, in the order of the targets and their
-// years (NaN for a year outside the run), from one run's tables.
+// years (NaN for a year outside the run), from one run's tables; then, for each
+// observation in the same order, its chance variance in a run of this population
+// scale (Poisson for a count: value x factor / scale; binomial for a share:
+// p (1 - p) / simulated denominator). So the result has 2 x observations() values.
 std::vector<double> counterparts(const TargetSet& targets, const std::vector<TableSpec>& tables,
                                  const RunOutputs& run, double population_scale);
 
-// Weighted sum of deviances of all observations given the counterparts (the distance
-// calibration minimises). A NaN counterpart (year outside the run) is an error.
-double distance(const TargetSet& targets, const std::vector<double>& counterpart);
+// Weighted sum over all observations of the deviance given the counterparts, each
+// scaled by var_obs / (var_obs + var_chance): the observation's variance under its
+// likelihood against that plus the run's own chance variance, so that chance in a
+// reduced-scale run is not mistaken for misfit (the distance calibration minimises).
+// A NaN counterpart (year outside the run) is an error.
+double distance(const TargetSet& targets, const std::vector<double>& counterparts);
 
 std::string to_string(Likelihood);
 

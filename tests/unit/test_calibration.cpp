@@ -129,12 +129,22 @@ TEST(Targets, CountsAndSharesFollowTheMappingExactly) {
   RunOutputs run;
   run.tables.push_back(std::vector<std::int64_t>{10, 30, 7, 7, 20, 60, 7, 7, 40, 0, 7, 7});
   const auto c = counterparts(t, {toy_table()}, run, 0.1);
-  ASSERT_EQ(c.size(), 3u);
+  ASSERT_EQ(c.size(), 6u);
   // Registration delay 0.5, population scale 0.1: 1995 = (0.5 x 80 + 0.5 x 40) / 0.1.
   EXPECT_DOUBLE_EQ(c[0], 600.0);
   EXPECT_DOUBLE_EQ(c[1], (0.5 * 40 + 0.5 * 80) / 0.1);
   // Share under 30 in 1995 (no delay on this series): 20 / 80.
   EXPECT_DOUBLE_EQ(c[2], 0.25);
+  // Chance variances: Poisson for the count (60 simulated deaths, in England units
+  // 60 / 0.1^2), binomial for the share (0.25 x 0.75 / 80).
+  EXPECT_DOUBLE_EQ(c[3], 60 / 0.01);
+  EXPECT_DOUBLE_EQ(c[5], 0.25 * 0.75 / 80);
+  // The distance scales each deviance by var_obs / (var_obs + var_chance).
+  const double sd = 0.2 / 3.919927969080108;
+  const double expected = t.targets[0].deviance(0, c[0]) * (1000 + 1e4) / (1000 + 1e4 + c[3]) +
+                          t.targets[0].deviance(1, c[1]) * (1100 + 1100.0 * 1100 / 100) / (1100 + 1100.0 * 1100 / 100 + c[4]) +
+                          std::pow((0.5 - 0.25) / sd, 2) * sd * sd / (sd * sd + c[5]);
+  EXPECT_NEAR(distance(t, c), expected, 1e-9 * expected);
   EXPECT_NE(t.targets[0].mapping().find("registration delay: 50% of a year's events are counted in the next year"),
             std::string::npos);
 }
@@ -298,7 +308,7 @@ TEST(Calibration, RecoversKnownParametersFromModelGeneratedData) {
   const Evaluator probe(s, paths, recovery_targets(ones, ones));
   const auto generated = probe.evaluate(EvalTask{truth, 987654, 0, 0});
   const std::vector<double> overdoses(generated.begin(), generated.begin() + 11),
-      in_ost(generated.begin() + 11, generated.end());
+      in_ost(generated.begin() + 11, generated.begin() + 22);
   const Evaluator evaluator(s, paths, recovery_targets(overdoses, in_ost));
 
   AbcSettings abc;
