@@ -278,9 +278,13 @@ void Cli::prepare(EnsembleRequest& req, std::uint32_t draws_option) {
     info.until_year = post.until_year;
     if (targets_file.empty()) {
       targets_file = post.targets_file;
+      // Recorded relative to where the calibration ran; else look beside the posterior.
+      const auto beside = std::filesystem::path(s.posterior).parent_path() / targets_file.filename();
+      if (!std::filesystem::exists(targets_file) && std::filesystem::exists(beside)) targets_file = beside;
       if (!std::filesystem::exists(targets_file)) {
         throw std::runtime_error(fmt::format(
-            "{}: the posterior's targets file '{}' is not found; expected it at that path; pass --targets FILE",
+            "{}: the posterior's targets file '{}' is not found; expected it at that path or beside the posterior; "
+            "pass --targets FILE",
             s.posterior, post.targets_file));
       }
       if (file_sha1(targets_file) != post.targets_hash) {

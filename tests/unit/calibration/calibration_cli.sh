@@ -2,7 +2,8 @@
 # Calibration through the command line. Args: BINARY SOURCE WORK.
 #  - calibrate, interrupted after one generation and resumed, writes the same posterior
 #    as an uninterrupted calibration;
-#  - run and compare with --posterior write /observed and /calibration (checked with h5py);
+#  - run and compare with --posterior write /observed and /calibration (checked with h5py),
+#    the same after an interrupted and resumed comparison;
 #  - a truncated, edited or mismatched posterior and a bad targets file are refused with
 #    a clear message and exit code;
 #  - backtest writes its scores.
@@ -27,6 +28,19 @@ cmp -s "$work/full.txt" "$work/res.txt" || fail "the printed summaries differ"
 "$averted" run "$scenario" --posterior "$work/full.csv" -o "$work/run.h5" -q -t 2 > "$work/run.txt"
 grep -q "drug_deaths_england \*" "$work/run.txt" || fail "run --posterior must print the fit: $(cat "$work/run.txt")"
 "$averted" compare "$scenario" "$lever" --posterior "$work/full.csv" --draws 3 -r 1 -o "$work/cmp.h5" -q -t 2 --no-csv > /dev/null
+"$averted" compare "$scenario" "$lever" --posterior "$work/full.csv" --draws 3 -r 1 -o "$work/cmpr.h5" -q -t 2 --no-csv \
+  --stop-after 2 2> /dev/null
+"$averted" compare "$scenario" "$lever" --posterior "$work/full.csv" --draws 3 -r 1 -o "$work/cmpr.h5" -q -t 2 --no-csv \
+  --resume > /dev/null
+/usr/bin/python3 - "$work/cmp.h5" "$work/cmpr.h5" <<'PY'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+for s in a["observed"]:
+    assert np.array_equal(a["observed"][s]["model_quantiles"][()], b["observed"][s]["model_quantiles"][()], equal_nan=True), s
+for d in ("mape", "coverage95", "n_years"):
+    assert np.array_equal(a["calibration"][d][()], b["calibration"][d][()], equal_nan=True), d
+print("a resumed comparison writes the same observed groups")
+PY
 /usr/bin/python3 - "$work/run.h5" "$work/cmp.h5" "$work/full.csv" <<'PY'
 import sys, h5py, numpy as np
 run, cmp, post = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), sys.argv[3]
