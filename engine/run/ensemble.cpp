@@ -39,7 +39,10 @@ void apply_parameter_set(Scenario& scenario, const std::vector<std::pair<std::st
 }
 
 std::string describe_plan(const EnsembleRequest& req) {
-  std::string draws = req.sample_parameters
+  std::string draws = !req.parameter_sets.empty()
+                          ? fmt::format("{} parameter draw{} (sets from a calibration posterior)", req.draws,
+                                        req.draws == 1 ? "" : "s")
+                      : req.sample_parameters
                           ? fmt::format("{} parameter draw{} (sampled from each parameter's distribution)",
                                         req.draws, req.draws == 1 ? "" : "s")
                           : std::string("1 parameter draw");
@@ -51,8 +54,7 @@ std::string describe_plan(const EnsembleRequest& req) {
                        s == 0 ? " [comparator]" : "");
   }
   if (!req.parameter_sets.empty()) {
-    out += fmt::format("parameter draws: {} sets from a calibration posterior (every scenario gets set d in draw d):",
-                       req.parameter_sets.size());
+    out += "posterior parameters (set d in draw d of every scenario):";
     for (const auto& [path, value] : req.parameter_sets.front()) out += " " + path;
     out += "\n";
   }

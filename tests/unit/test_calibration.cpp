@@ -223,6 +223,18 @@ TEST(Posterior, RoundTripsAndRefusesCorruptOrMismatchedFiles) {
   }
 }
 
+TEST(Posterior, TheShippedEnglandPosteriorLoadsAndFitsTheEnglandScenarios) {
+  const fs::path file = fs::path(AVERTED_SOURCE_DIR) / "scenarios/england/baseline.posterior.csv";
+  const Posterior p = read_posterior(file);
+  EXPECT_EQ(p.until_year, 2023);
+  EXPECT_GE(p.rows(), 50u);
+  const Scenario baseline = load_scenario(fs::path(AVERTED_SOURCE_DIR) / "scenarios/england/baseline.yaml",
+                                          standard_parameters());
+  EXPECT_NO_THROW(check_posterior(p, baseline, file));
+  // It was fitted to the shipped targets file as it is now.
+  EXPECT_EQ(p.targets_hash, load_targets(fs::path(AVERTED_SOURCE_DIR) / "scenarios/england/targets.yaml").hash);
+}
+
 TEST(Backtest, NaiveForecastsAreExactOnSeriesTheyDescribe) {
   Target t;
   t.years = {2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017};
