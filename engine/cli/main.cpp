@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "calibration/cli.hpp"
 #include "core/version.hpp"
 #include "report/command.hpp"
 #include "model/parameters.hpp"
@@ -149,6 +150,8 @@ int main(int argc, char** argv) {
   params->add_option("--scenario", params_scenario, "Show this scenario's values and where each came from")->check(CLI::ExistingFile);
 
   averted::report::ReportCommand report(app);  // `averted report` (analysis/report)
+  // --- calibrate, backtest, and --posterior/--targets for run and compare ---
+  calibration::Cli calibration_cli(app, *run, *compare);
 
   try {
     app.parse(argc, argv);
@@ -202,6 +205,7 @@ int main(int argc, char** argv) {
       creq.until_precision = until_precision;
       creq.max_replicates = max_replicates;
       creq.write_csv = !no_csv;
+      calibration_cli.prepare(req, draws);
       if (worker) {
         session->serve(ensemble_evaluator(req));
         return 0;
@@ -221,7 +225,7 @@ int main(int argc, char** argv) {
                                  result.ensemble.runs.size(), partial_path_for(req.output).string());
         return 0;
       }
-      std::cout << result.report;
+      std::cout << result.report << calibration_cli.fit_report();
       if (until_precision > 0) {
         std::cout << fmt::format("Replicates used: {} ({}: largest Monte Carlo standard error {:.3g}, target {:.3g})\n",
                                  result.replicates, result.precision_reached ? "target reached" : "maximum reached, target NOT reached",
@@ -245,6 +249,7 @@ int main(int argc, char** argv) {
     req.output = output.empty() ? std::filesystem::path("results") /
                                       (std::filesystem::path(run_files.front()).stem().string() + ".h5")
                                 : std::filesystem::path(output);
+    calibration_cli.prepare(req, 0);
     req.resume = run_resume;
     if (worker) {
       session->serve(ensemble_evaluator(req));
@@ -265,6 +270,7 @@ int main(int argc, char** argv) {
     std::cerr << fmt::format("{} run(s) in {:.1f} s ({:.0f} million person-weeks per second); results in {}\n",
                              summary.runs.size(), summary.seconds, person_steps / summary.seconds / 1e6,
                              req.output.string());
+    std::cout << calibration_cli.fit_report();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "averted: error: " << e.what() << "\n";

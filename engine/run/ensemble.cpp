@@ -35,8 +35,21 @@ std::string host_name() {
 
 }  // namespace
 
+void apply_parameter_set(Scenario& scenario, const std::vector<std::pair<std::string, double>>& values) {
+  for (const auto& [path, value] : values) {
+    if (scenario.setting(path).distribution) {
+      scenario.set_drawn_value(path, value);
+    } else {
+      scenario.set(path, value, Origin{"calibration posterior", 0});
+    }
+  }
+}
+
 std::string describe_plan(const EnsembleRequest& req) {
-  std::string draws = req.sample_parameters
+  std::string draws = !req.parameter_sets.empty()
+                          ? fmt::format("{} parameter draw{} (sets from a calibration posterior)", req.draws,
+                                        req.draws == 1 ? "" : "s")
+                      : req.sample_parameters
                           ? fmt::format("{} parameter draw{} (sampled from each parameter's distribution)",
                                         req.draws, req.draws == 1 ? "" : "s")
                           : std::string("1 parameter draw");
@@ -46,6 +59,11 @@ std::string describe_plan(const EnsembleRequest& req) {
     out += fmt::format("  scenario {}: {} ({}){}\n", s, req.scenarios[s].text("scenario.name"),
                        req.scenarios[s].files().empty() ? "defaults" : req.scenarios[s].files().back().string(),
                        s == 0 ? " [comparator]" : "");
+  }
+  if (!req.parameter_sets.empty()) {
+    out += "posterior parameters (set d in draw d of every scenario):";
+    for (const auto& [path, value] : req.parameter_sets.front()) out += " " + path;
+    out += "\n";
   }
   if (req.sample_parameters) {
     out += "uncertain parameters (draw d is the same in every scenario):\n";
@@ -66,7 +84,10 @@ std::string describe_plan(const EnsembleRequest& req) {
 
 ResultsLayout ensemble_layout(const EnsembleRequest& req) {
   if (req.scenarios.empty()) throw std::invalid_argument("no scenario to run");
-  if (!req.sample_parameters && req.draws != 1) {
+  if (!req.parameter_sets.empty() && req.parameter_sets.size() != req.draws) {
+    throw std::invalid_argument(fmt::format("{} parameter sets for {} draws", req.parameter_sets.size(), req.draws));
+  }
+  if (!req.sample_parameters && req.parameter_sets.empty() && req.draws != 1) {
     throw std::invalid_argument("more than one parameter draw needs sampled parameters");
   }
   if (req.draws == 0 || req.replicates == 0) throw std::invalid_argument("draws and replicates must be at least 1");
@@ -268,10 +289,13 @@ std::function<std::string(const std::string&)> make_evaluator(
                                            t.replicate));
     }
     const Scenario* scenario = &req.scenarios[t.scenario];
-    if (req.sample_parameters) {
+    if (req.sample_parameters || !req.parameter_sets.empty()) {
       if (drawn->scenarios.empty() || drawn->draw != t.draw) {
         drawn->scenarios.clear();
-        for (const auto& sc : req.scenarios) drawn->scenarios.push_back(sample_parameters(sc, req.master_seed, t.draw));
+        for (const auto& sc : req.scenarios) {
+          drawn->scenarios.push_back(req.sample_parameters ? sample_parameters(sc, req.master_seed, t.draw) : sc);
+          if (!req.parameter_sets.empty()) apply_parameter_set(drawn->scenarios.back(), req.parameter_sets.at(t.draw));
+        }
         drawn->draw = t.draw;
       }
       scenario = &drawn->scenarios[t.scenario];
@@ -352,6 +376,7 @@ EnsembleSummary run_ensemble(const EnsembleRequest& req,
       decode_result(result.data, stats, out);
       file.write_run(t.scenario, t.draw, t.replicate, out);
       if (hooks.on_run) hooks.on_run(t.scenario, t.draw, t.replicate, out);
+      if (req.observe_run) req.observe_run(t.scenario, t.draw, t.replicate, out);
       summary.runs.push_back(stats);
       if (spread && progress) {
         const Clock clock = england::clock_from(req.scenarios[t.scenario]);
@@ -390,6 +415,7 @@ EnsembleSummary run_ensemble(const EnsembleRequest& req,
     }
   }
   if (hooks.before_finalize) hooks.before_finalize(file);
+  if (req.observe_finalize) req.observe_finalize(file, req.replicates);
   file.finalize();
   summary.complete = true;
   summary.seconds = elapsed();
