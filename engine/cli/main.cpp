@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "core/version.hpp"
+#include "model/local_area.hpp"
 #include "model/parameters.hpp"
 #include "run/ensemble.hpp"
 #include "run/limits.hpp"
@@ -191,7 +192,7 @@ int main(int argc, char** argv) {
                                  result.ensemble.runs.size(), partial_path_for(req.output).string());
         return 0;
       }
-      std::cout << result.report;
+      std::cout << local_area_summary(first) << result.report;
       if (until_precision > 0) {
         std::cout << fmt::format("Replicates used: {} ({}: largest Monte Carlo standard error {:.3g}, target {:.3g})\n",
                                  result.replicates, result.precision_reached ? "target reached" : "maximum reached, target NOT reached",
@@ -216,7 +217,7 @@ int main(int argc, char** argv) {
                                       (std::filesystem::path(run_files.front()).stem().string() + ".h5")
                                 : std::filesystem::path(output);
     if (dry_run) {
-      std::cout << describe_plan(req);
+      std::cout << local_area_summary(first) << describe_plan(req);
       return 0;
     }
     refuse_if_too_big(req);  // memory, disk and time, estimated up front (run/limits.hpp)
