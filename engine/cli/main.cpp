@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "calibration/cli.hpp"
 #include "core/version.hpp"
 #include "model/local_area.hpp"
 #include "model/parameters.hpp"
@@ -133,7 +134,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "markdown", "yaml", "schema"}));
   params->add_option("--scenario", params_scenario, "Show this scenario's values and where each came from")->check(CLI::ExistingFile);
 
+  // --- calibrate, backtest, and --posterior/--targets for run and compare ---
+  calibration::Cli calibration_cli(app, *run, *compare);
+
   CLI11_PARSE(app, argc, argv);
+  if (const int code = calibration_cli.dispatch(); code >= 0) return code;
 
   try {
     const ParamTable& table = standard_parameters();
@@ -177,6 +182,7 @@ int main(int argc, char** argv) {
       creq.until_precision = until_precision;
       creq.max_replicates = max_replicates;
       creq.write_csv = !no_csv;
+      calibration_cli.prepare(req, draws);
       if (compare_dry) {
         std::cout << describe_plan(req);
         return 0;
@@ -192,7 +198,7 @@ int main(int argc, char** argv) {
                                  result.ensemble.runs.size(), partial_path_for(req.output).string());
         return 0;
       }
-      std::cout << local_area_summary(first) << result.report;
+      std::cout << local_area_summary(first) << result.report << calibration_cli.fit_report();
       if (until_precision > 0) {
         std::cout << fmt::format("Replicates used: {} ({}: largest Monte Carlo standard error {:.3g}, target {:.3g})\n",
                                  result.replicates, result.precision_reached ? "target reached" : "maximum reached, target NOT reached",
@@ -216,6 +222,7 @@ int main(int argc, char** argv) {
     req.output = output.empty() ? std::filesystem::path("results") /
                                       (std::filesystem::path(run_files.front()).stem().string() + ".h5")
                                 : std::filesystem::path(output);
+    calibration_cli.prepare(req, 0);
     if (dry_run) {
       std::cout << local_area_summary(first) << describe_plan(req);
       return 0;
@@ -231,6 +238,7 @@ int main(int argc, char** argv) {
     std::cerr << fmt::format("{} run(s) in {:.1f} s ({:.0f} million person-weeks per second); results in {}\n",
                              summary.runs.size(), summary.seconds, person_steps / summary.seconds / 1e6,
                              req.output.string());
+    std::cout << calibration_cli.fit_report();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "averted: error: " << e.what() << "\n";

@@ -256,6 +256,14 @@ Parameters Parameters::from(const Scenario& s) {
   p.discount_rate = s.real("costs.discount_rate");
   p.discount_base_year = static_cast<int>(s.integer("costs.discount_base_year"));
   for (std::size_t k = 0; k < p.hcv_treatment.keys.size(); ++k) p.change_times.push_back(p.hcv_treatment.keys[k] - origin);
+  // The overdose period trend: constant within a calendar year, so hazards change at
+  // each new year after the start (only when there is a trend).
+  const double trend = s.real("overdose.period_trend"), trend_start = s.real("overdose.period_trend_start");
+  for (int y = p.clock.start_year; y < p.clock.end_year; ++y) {
+    const double years_after = std::max(0.0, std::floor(y - trend_start));
+    p.overdose_period.push_back(std::pow(trend, years_after));
+    if (trend != 1.0 && years_after > 0) p.change_times.push_back(y - origin);
+  }
   std::sort(p.change_times.begin(), p.change_times.end());
   return p;
 }
@@ -531,7 +539,8 @@ void EnglandModel::hazards(const Population& pop, PersonId i, double t, Hazards&
     if (k + 3 < kEventCount) r[k + 3] = 0.0;
   }
   // Overdose: reference rate by age, times the state's or risk window's multiplier.
-  double od = p_.overdose[age] * (me.injecting ? p_.rr_injecting : 1.0) * (me.sedatives ? p_.rr_sedatives : 1.0);
+  double od = p_.overdose[age] * (me.injecting ? p_.rr_injecting : 1.0) * (me.sedatives ? p_.rr_sedatives : 1.0) *
+              p_.overdose_period[std::min<std::size_t>(static_cast<std::size_t>(t), p_.overdose_period.size() - 1)];
   if (window(me.last_overdose, 1.0)) od *= p_.rr_recent_overdose;
   if (cm) od *= p_.case_management.overdose_rr;
   const double since = pop.state_since[i];

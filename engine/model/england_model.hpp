@@ -50,6 +50,8 @@ struct Parameters {
   std::array<double, kMaxAge + 1> overdose{}, liver{}, copd{}, suicide{}, other{}, copd_onset{};
   // Remaining general-population life expectancy by sex and age (life-years lost).
   std::array<std::array<double, kMaxAge + 1>, 2> life_expectancy{};
+  // Overdose period effect by year of the run (index: calendar year - start year).
+  std::vector<double> overdose_period;
   double fatality = 0, fatality_naloxone = 0, kit_used = 0, kit_shelf_life = 0, copd_fatality_rr = 1;
   double rr_ost = 1, rr_ost_induction = 1, rr_after_exit = 1, rr_reduction = 1,
          rr_residential = 1, rr_recovery = 1, rr_prison = 1, rr_release_w12 = 1,

@@ -195,6 +195,15 @@ void declare_england_parameters(ParamTable& t) {
                    "derived: about half the cohort in OST at a lower rate, plus risk windows; the value "
                    "makes simulated drug-poisoning deaths average the ONS England drug-misuse deaths of "
                    "2005-2016 (ons_eng_drug_misuse_deaths_registered); replaced by the calibration issue's fit"));
+  t.add(multiplier("overdose.period_trend", 1.0,
+                   "Overdose rates are multiplied by this once more in each calendar year after "
+                   "overdose.period_trend_start (a period effect: heroin purity, other drugs); 1: none.",
+                   "assumption: no period effect by default; ONS drug-misuse deaths in England rose 85% from "
+                   "2012 to 2023 (ons_eng_drug_misuse_deaths_registered) while the cohort aged and shrank, "
+                   "so scenarios/england/calibration.yaml fits it (docs/calibration.md)"));
+  t.add(real("overdose.period_trend_start", 2012.0, "calendar year", 1950.0, 2100.0,
+             "Last calendar year before the overdose period trend applies.",
+             "ons_eng_drug_misuse_deaths_registered: the lowest year of the recent series (1,492 in 2012)"));
   t.add(multiplier("overdose.rr_in_ost", 0.64,
                    "Overdose rate in OST (after induction) relative to out of treatment (outside the "
                    "risk windows).",

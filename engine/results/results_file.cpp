@@ -1090,6 +1090,13 @@ void ResultsFile::write_run(std::uint32_t s, std::uint32_t d, std::uint32_t r,
   m.done[idx] = 1;
 }
 
+void ResultsFile::write_group(const std::function<void(std::int64_t file_id)>& write) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mutex);
+  m.require_open();
+  write(m.file.get());
+}
+
 void ResultsFile::write_summary(const std::string& name, const TableSpec& spec,
                                 const std::vector<double>& values) {
   Impl& m = *impl_;

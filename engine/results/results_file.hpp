@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,10 @@ class ResultsFile {
   // values.size() != spec.size() or a dimension's labels differ from /dims/<name>.
   void write_summary(const std::string& name, const TableSpec& spec,
                      const std::vector<double>& values);
+  // Calls `write(file_id)` with the open HDF5 file (an hid_t) under the file's mutex,
+  // for writers of groups this class does not know (analysis/calibration: /observed,
+  // /calibration). Before finalize() only, like every write.
+  void write_group(const std::function<void(std::int64_t file_id)>& write);
   // Checks every run is done, sets root attribute complete=1, closes, renames .partial ->
   // final atomically and fsyncs the directory. Throws std::runtime_error listing the
   // missing runs (the file stays open and usable, e.g. to write them and finalize again).

@@ -28,6 +28,16 @@ std::string host_name() {
 
 }  // namespace
 
+void apply_parameter_set(Scenario& scenario, const std::vector<std::pair<std::string, double>>& values) {
+  for (const auto& [path, value] : values) {
+    if (scenario.setting(path).distribution) {
+      scenario.set_drawn_value(path, value);
+    } else {
+      scenario.set(path, value, Origin{"calibration posterior", 0});
+    }
+  }
+}
+
 std::string describe_plan(const EnsembleRequest& req) {
   std::string draws = req.sample_parameters
                           ? fmt::format("{} parameter draw{} (sampled from each parameter's distribution)",
@@ -39,6 +49,12 @@ std::string describe_plan(const EnsembleRequest& req) {
     out += fmt::format("  scenario {}: {} ({}){}\n", s, req.scenarios[s].text("scenario.name"),
                        req.scenarios[s].files().empty() ? "defaults" : req.scenarios[s].files().back().string(),
                        s == 0 ? " [comparator]" : "");
+  }
+  if (!req.parameter_sets.empty()) {
+    out += fmt::format("parameter draws: {} sets from a calibration posterior (every scenario gets set d in draw d):",
+                       req.parameter_sets.size());
+    for (const auto& [path, value] : req.parameter_sets.front()) out += " " + path;
+    out += "\n";
   }
   if (req.sample_parameters) {
     out += "uncertain parameters (draw d is the same in every scenario):\n";
@@ -59,7 +75,10 @@ std::string describe_plan(const EnsembleRequest& req) {
 
 ResultsLayout ensemble_layout(const EnsembleRequest& req) {
   if (req.scenarios.empty()) throw std::invalid_argument("no scenario to run");
-  if (!req.sample_parameters && req.draws != 1) {
+  if (!req.parameter_sets.empty() && req.parameter_sets.size() != req.draws) {
+    throw std::invalid_argument(fmt::format("{} parameter sets for {} draws", req.parameter_sets.size(), req.draws));
+  }
+  if (!req.sample_parameters && req.parameter_sets.empty() && req.draws != 1) {
     throw std::invalid_argument("more than one parameter draw needs sampled parameters");
   }
   if (req.draws == 0 || req.replicates == 0) throw std::invalid_argument("draws and replicates must be at least 1");
@@ -117,9 +136,12 @@ EnsembleSummary run_ensemble(const EnsembleRequest& req,
   // The parameters of draw d, per scenario: sampled once per draw, not per run.
   std::vector<std::vector<Scenario>> drawn(req.draws);
   auto scenario_of = [&](std::uint32_t s, std::uint32_t d) -> const Scenario& {
-    if (!req.sample_parameters) return req.scenarios[s];
+    if (!req.sample_parameters && req.parameter_sets.empty()) return req.scenarios[s];
     if (drawn[d].empty()) {
-      for (const auto& sc : req.scenarios) drawn[d].push_back(sample_parameters(sc, req.master_seed, d));
+      for (const auto& sc : req.scenarios) {
+        drawn[d].push_back(req.sample_parameters ? sample_parameters(sc, req.master_seed, d) : sc);
+        if (!req.parameter_sets.empty()) apply_parameter_set(drawn[d].back(), req.parameter_sets[d]);
+      }
     }
     return drawn[d][s];
   };
@@ -150,6 +172,7 @@ EnsembleSummary run_ensemble(const EnsembleRequest& req,
         file.write_run(s, d, r, out);
         ++written;
         if (hooks.on_run) hooks.on_run(s, d, r, out);
+        if (req.observe_run) req.observe_run(s, d, r, out);
         summary.runs.push_back(stats);
       }
     }
@@ -160,6 +183,7 @@ EnsembleSummary run_ensemble(const EnsembleRequest& req,
     }
   }
   if (hooks.before_finalize) hooks.before_finalize(file);
+  if (req.observe_finalize) req.observe_finalize(file, req.replicates);
   file.finalize();
   summary.complete = true;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

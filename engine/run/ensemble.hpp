@@ -33,6 +33,16 @@ struct EnsembleRequest {
   // For tests of resuming: stop, leaving the .partial, after this many runs have been
   // written in this session (0: never).
   std::uint32_t stop_after = 0;
+  // Parameter sets from a calibration posterior (analysis/calibration): when not
+  // empty, draw d sets each (path, value) of parameter_sets[d] instead of sampling,
+  // and draws must equal parameter_sets.size().
+  std::vector<std::vector<std::pair<std::string, double>>> parameter_sets;
+  // Optional observers (e.g. the observed series written beside the model's): every
+  // run written in this session, and the file before it is finalized with the
+  // number of replicates it holds.
+  std::function<void(std::uint32_t scenario, std::uint32_t draw, std::uint32_t replicate, const RunOutputs&)>
+      observe_run;
+  std::function<void(ResultsFile&, std::uint32_t replicates)> observe_finalize;
 };
 
 struct RunProgress {
@@ -65,6 +75,10 @@ struct EnsembleSummary {
   bool complete = false;       // finalized under the final name
   std::uint32_t replicates_done = 0;  // replicates whose runs are all in the file
 };
+
+// Sets each (path, value) in the scenario (a posterior's parameter set): a setting
+// with a distribution keeps it and takes the value as its draw.
+void apply_parameter_set(Scenario& scenario, const std::vector<std::pair<std::string, double>>& values);
 
 // The whole order of work, as written into provenance and shown by --dry-run.
 std::string describe_plan(const EnsembleRequest& request);

@@ -493,6 +493,7 @@ CompareResult run_comparison(const CompareRequest& req, const std::function<void
       }
       result.summaries = summarise(layout.scenarios, D, R, first_replicates(runs, S, D, cap, R), years, from, to);
       write_summaries(file, *result.summaries, D, R);
+      if (base.observe_finalize) base.observe_finalize(file, R);
       file.finalize();
     }
     std::filesystem::remove(scratch);

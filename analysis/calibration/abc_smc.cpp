@@ -1,0 +1,232 @@
+#include "calibration/abc_smc.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/gamma.hpp>
+#include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/uniform.hpp>
+#include <fmt/format.h>
+
+#include "core/random.hpp"
+#include "uncertainty/parameter_draws.hpp"
+
+namespace averted::calibration {
+namespace {
+
+// Proposal random numbers: decision 2 (parameter draws, never used by a model run),
+// person = proposal index, step = 0x10000 + generation (parameter_uniform uses step 0).
+constexpr std::uint32_t kProposalStep = 0x10000;
+
+double normal_quantile(double u) { return boost::math::quantile(boost::math::normal(0, 1), u); }
+
+}  // namespace
+
+double Prior::density(double x) const {
+  if (x < min || x > max) return 0.0;
+  const double a = distribution.p1, b = distribution.p2;
+  using K = Distribution::Kind;
+  switch (distribution.kind) {
+    case K::Beta: return (x <= 0 || x >= 1) ? 0.0 : boost::math::pdf(boost::math::beta_distribution<>(a, b), x);
+    case K::Gamma: return x <= 0 ? 0.0 : boost::math::pdf(boost::math::gamma_distribution<>(a, b), x);
+    case K::Lognormal: return x <= 0 ? 0.0 : boost::math::pdf(boost::math::lognormal(a, b), x);
+    case K::Normal: return boost::math::pdf(boost::math::normal(a, b), x);
+    case K::Uniform: return (x < a || x > b) ? 0.0 : 1.0 / (b - a);
+    case K::Fixed: return 0.0;
+  }
+  return 0.0;
+}
+
+double Prior::quantile(double u) const { return std::clamp(distribution.quantile(u), min, max); }
+
+std::vector<std::string> uncertain_paths(const Scenario& scenario) {
+  std::vector<std::string> out;
+  for (const auto& [path, setting] : scenario.settings()) {
+    if (setting.distribution && setting.distribution->kind != Distribution::Kind::Fixed) out.push_back(path);
+  }
+  return out;
+}
+
+std::vector<Prior> priors_of(const Scenario& scenario, const std::vector<std::string>& paths) {
+  std::vector<Prior> out;
+  const std::string file = scenario.files().empty() ? "the scenario" : scenario.files().back().string();
+  if (paths.empty()) {
+    throw std::runtime_error(fmt::format(
+        "{}: no parameter to calibrate; expected at least one number setting with a distribution (its prior), e.g. "
+        "'pathway.ost_dropout_rate: {{distribution: gamma, mean: 0.25, sd: 0.08, source: ...}}'; see docs/calibration.md",
+        file));
+  }
+  for (const auto& path : paths) {
+    const ParamSpec* spec = scenario.table() ? scenario.table()->find(path) : nullptr;
+    if (!spec) throw std::runtime_error(fmt::format("{}: '{}' is not a parameter; expected a path listed by `averted params`", file, path));
+    const Setting& s = scenario.setting(path);
+    if (!s.distribution || s.distribution->kind == Distribution::Kind::Fixed) {
+      throw std::runtime_error(fmt::format(
+          "{}: parameter '{}' has no prior; expected a distribution (not fixed) for every calibrated parameter; "
+          "give it one in the scenario, e.g. {{distribution: gamma, mean: M, sd: S, source: ...}}",
+          file, path));
+    }
+    out.push_back({path, *s.distribution, spec->min, spec->max});
+  }
+  return out;
+}
+
+std::string AbcSettings::describe() const {
+  return fmt::format("particles={} proposals={} generations={} seed={}", particles, proposals, generations, seed);
+}
+
+Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, const AbcSettings& settings,
+                  Posterior header, const std::function<void(const AbcProgress&)>& progress) {
+  const std::size_t P = priors.size(), N = settings.particles, B = settings.proposals;
+  if (N < 2 || B < N || B >= StreamKey::kMaxDraws || settings.generations == 0 ||
+      settings.generations >= StreamKey::kMaxReplicates) {
+    throw std::invalid_argument(fmt::format("ABC settings {}: expected 2 <= particles <= proposals < 65536 and "
+                                            "1 <= generations < 65535", settings.describe()));
+  }
+  header.settings = settings.describe();
+  header.paths.clear();
+  for (const auto& p : priors) header.paths.push_back(p.path);
+  Posterior all = header;
+  all.generation.clear(), all.weight.clear(), all.distance.clear(), all.values.clear(), all.tolerance.clear();
+
+  // The previous generation's particles and weights.
+  std::vector<std::vector<double>> theta;
+  std::vector<double> weight;
+  std::uint32_t first = 0;
+  if (settings.resume && std::filesystem::exists(settings.checkpoint)) {
+    Posterior cp = read_posterior(settings.checkpoint);
+    auto differs = [&](const std::string& what, const std::string& a, const std::string& b) {
+      if (a != b) {
+        throw std::runtime_error(fmt::format("{}: cannot resume: the checkpoint's {} is '{}' but this calibration's "
+                                             "is '{}'; run without --resume to start again",
+                                             settings.checkpoint.string(), what, a, b));
+      }
+    };
+    differs("scenario hash", cp.scenario_hash, header.scenario_hash);
+    differs("targets hash", cp.targets_hash, header.targets_hash);
+    differs("until year", std::to_string(cp.until_year), std::to_string(header.until_year));
+    differs("settings", cp.settings, header.settings);
+    differs("parameters", fmt::format("{}", fmt::join(cp.paths, ",")), fmt::format("{}", fmt::join(header.paths, ",")));
+    all.generation = cp.generation, all.weight = cp.weight, all.distance = cp.distance, all.values = cp.values;
+    all.tolerance = cp.tolerance;
+    const Posterior last = cp.last_generation();
+    theta = last.values, weight = last.weight;
+    first = last.generation.front() + 1;
+  }
+
+  std::uint32_t done_this_session = 0;
+  for (std::uint32_t g = first; g < settings.generations; ++g) {
+    if (settings.stop_after > 0 && done_this_session == settings.stop_after) break;
+    const RandomStreams streams(StreamKey{settings.seed, 0, 0});
+    // The proposal kernel: twice the weighted covariance of the previous particles.
+    Eigen::MatrixXd chol;
+    Eigen::LLT<Eigen::MatrixXd> llt;
+    std::vector<double> cumulative;
+    if (g > 0) {
+      Eigen::VectorXd mean = Eigen::VectorXd::Zero(P);
+      for (std::size_t j = 0; j < N; ++j) mean += weight[j] * Eigen::Map<const Eigen::VectorXd>(theta[j].data(), P);
+      Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(P, P);
+      for (std::size_t j = 0; j < N; ++j) {
+        const Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(theta[j].data(), P) - mean;
+        cov += weight[j] * d * d.transpose();
+      }
+      cov *= 2.0;
+      for (std::size_t k = 0; k < P; ++k) cov(k, k) = std::max(cov(k, k), std::pow(1e-6 * (std::abs(mean(k)) + 1e-6), 2));
+      llt.compute(cov);
+      if (llt.info() != Eigen::Success) {
+        cov.diagonal() *= 1.0 + 1e-6;
+        llt.compute(cov);
+      }
+      chol = llt.matrixL();
+      cumulative.resize(N);
+      std::partial_sum(weight.begin(), weight.end(), cumulative.begin());
+    }
+    // B proposals, each from its own random numbers.
+    std::vector<EvalTask> tasks(B);
+    const std::size_t blocks = (P + 1 + 3) / 4;
+    for (std::size_t i = 0; i < B; ++i) {
+      std::vector<double> x(P);
+      bool inside = false;
+      for (std::uint32_t attempt = 0; attempt < 1000 && !inside; ++attempt) {
+        std::vector<double> u;
+        for (std::size_t b = 0; b < blocks; ++b) {
+          const auto u4 = streams.uniforms(kParameterDrawDecision, static_cast<std::uint32_t>(i), kProposalStep + g,
+                                           static_cast<std::uint32_t>(attempt * blocks + b));
+          u.insert(u.end(), u4.u.begin(), u4.u.end());
+        }
+        if (g == 0) {
+          for (std::size_t k = 0; k < P; ++k) x[k] = priors[k].quantile(u[k + 1]);
+          inside = true;
+        } else {
+          const std::size_t j = std::min<std::size_t>(
+              N - 1, std::lower_bound(cumulative.begin(), cumulative.end(), u[0] * cumulative.back()) - cumulative.begin());
+          Eigen::VectorXd z(P);
+          for (std::size_t k = 0; k < P; ++k) z(k) = normal_quantile(u[k + 1]);
+          const Eigen::VectorXd step = chol * z;
+          inside = true;
+          for (std::size_t k = 0; k < P; ++k) {
+            x[k] = theta[j][k] + step(k);
+            if (priors[k].density(x[k]) <= 0) inside = false;
+          }
+        }
+      }
+      if (!inside) throw std::runtime_error("ABC: no proposal inside the prior's support after 1000 attempts");
+      tasks[i] = {x, settings.seed, static_cast<std::uint32_t>(i), g + 1};
+    }
+    std::mutex progress_mutex;
+    const auto results = evaluator.evaluate(tasks, settings.threads, [&](std::size_t k) {
+      if (!progress) return;
+      std::lock_guard lock(progress_mutex);
+      progress({g, settings.generations, k, B});
+    });
+    std::vector<double> dist(B);
+    for (std::size_t i = 0; i < B; ++i) dist[i] = distance(evaluator.targets(), results[i]);
+    std::vector<std::size_t> order(B);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dist[a] < dist[b]; });
+    order.resize(N);
+    std::sort(order.begin(), order.end());  // keep the proposals in their own order
+    std::vector<std::vector<double>> next;
+    std::vector<double> w;
+    double tolerance = 0;
+    for (const std::size_t i : order) {
+      tolerance = std::max(tolerance, dist[i]);
+      double wi = 1.0;
+      if (g > 0) {
+        double prior = 1.0;
+        for (std::size_t k = 0; k < P; ++k) prior *= priors[k].density(tasks[i].values[k]);
+        double q = 0;
+        for (std::size_t j = 0; j < N; ++j) {
+          Eigen::VectorXd d(P);
+          for (std::size_t k = 0; k < P; ++k) d(k) = tasks[i].values[k] - theta[j][k];
+          q += weight[j] * std::exp(-0.5 * llt.matrixL().solve(d).squaredNorm());
+        }
+        wi = prior / q;
+      }
+      next.push_back(tasks[i].values);
+      w.push_back(wi);
+    }
+    const double total = std::accumulate(w.begin(), w.end(), 0.0);
+    if (!(total > 0) || !std::isfinite(total)) throw std::runtime_error("ABC: the importance weights are degenerate");
+    for (double& x : w) x /= total;
+    theta = std::move(next);
+    weight = std::move(w);
+    for (std::size_t j = 0; j < N; ++j) {
+      all.generation.push_back(g), all.weight.push_back(weight[j]), all.distance.push_back(dist[order[j]]);
+      all.values.push_back(theta[j]);
+    }
+    all.tolerance.push_back(tolerance);
+    if (!settings.checkpoint.empty()) write_posterior(settings.checkpoint, all);
+    ++done_this_session;
+  }
+  return all;
+}
+
+}  // namespace averted::calibration

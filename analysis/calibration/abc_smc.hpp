@@ -1,0 +1,67 @@
+// Approximate Bayesian computation by population Monte Carlo (ABC-PMC, Beaumont et al.
+// 2009, Biometrika 96:983; the sequential form of Toni et al. 2009), with the
+// tolerance of each generation set from the distances of its own proposals:
+//
+//   generation 0: B proposals from the prior;
+//   generation g > 0: B proposals, each a particle of generation g-1 chosen by weight
+//     and moved by a normal kernel with twice the particles' weighted covariance;
+//   each generation's B model runs are ONE batch (Evaluator::evaluate); the N
+//   proposals closest to the targets are kept (the tolerance is the N-th smallest
+//   distance) with importance weights prior / proposal density.
+//
+// Every random number is keyed by (seed, generation, proposal), so the result is the
+// same for any thread count, and a calibration resumed from its checkpoint (written
+// after each generation) ends exactly where an uninterrupted one does.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "calibration/evaluate.hpp"
+#include "calibration/posterior.hpp"
+#include "scenario/distribution.hpp"
+
+namespace averted::calibration {
+
+struct Prior {
+  std::string path;
+  Distribution distribution;
+  double min = 0, max = 0;  // the setting's range
+  double density(double x) const;  // 0 outside the range
+  double quantile(double u) const;  // clamped to the range
+};
+
+// The priors of the calibrated parameters: each must carry a distribution in the
+// scenario (its prior). Throws std::runtime_error naming the scenario and parameter.
+std::vector<Prior> priors_of(const Scenario& scenario, const std::vector<std::string>& paths);
+// Every setting of the scenario that carries a distribution, in path order.
+std::vector<std::string> uncertain_paths(const Scenario& scenario);
+
+struct AbcSettings {
+  std::uint32_t particles = 100;  // N kept per generation
+  std::uint32_t proposals = 300;  // B model runs per generation
+  std::uint32_t generations = 5;
+  std::uint32_t seed = 1;
+  int threads = 0;
+  std::filesystem::path checkpoint;  // every generation so far, rewritten after each (empty: none)
+  bool resume = false;               // continue from the checkpoint
+  std::uint32_t stop_after = 0;      // tests: stop after this many generations in this session (0: never)
+  std::string describe() const;      // "particles=... proposals=... generations=... seed=..."
+};
+
+struct AbcProgress {
+  std::uint32_t generation = 0, generations = 0;
+  std::size_t done = 0, tasks = 0;
+};
+
+// Runs (or resumes) the calibration. `header` supplies the posterior's description
+// (method, scenario, targets, until_year, population scale); the result holds every
+// generation done (last_generation() is the posterior). Throws std::runtime_error if
+// a checkpoint to resume does not match these settings.
+Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, const AbcSettings& settings,
+                  Posterior header, const std::function<void(const AbcProgress&)>& progress = {});
+
+}  // namespace averted::calibration

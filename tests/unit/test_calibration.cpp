@@ -1,0 +1,351 @@
+// Calibration (analysis/calibration): targets files and their errors, the mapping from
+// model output, likelihoods, posterior files (and refusing corrupt ones), the naive
+// forecasts of back-tests, and ABC recovering known parameters from data the model
+// itself generated.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <filesystem>
+#include <fstream>
+
+#include "calibration/abc_smc.hpp"
+#include "calibration/backtest.hpp"
+#include "calibration/evaluate.hpp"
+#include "calibration/posterior.hpp"
+#include "calibration/targets.hpp"
+#include "model/parameters.hpp"
+
+namespace fs = std::filesystem;
+using namespace averted;
+using namespace averted::calibration;
+
+namespace {
+
+fs::path temp_file(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / ("averted_calibration_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path p = dir / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+const char* kValidTargets = R"(targets:
+  - id: deaths
+    label: "Drug deaths"
+    unit: deaths
+    source: "test"
+    geography: England
+    primary: true
+    likelihood: negative_binomial
+    dispersion: 100
+    model:
+      count: [{table: deaths, select: {cause: [drug_poisoning]}}]
+      registration_delay: 0.5
+    data:
+      - [1995, 1000]
+      - [1996, 1100]
+  - id: share_young
+    label: "Share under 30"
+    unit: share
+    source: "test"
+    geography: England
+    likelihood: normal
+    model:
+      share: {part: [{table: deaths, select: {cause: [drug_poisoning], age_band: [under_20, 20-24, 25-29]}}],
+              of: [{table: deaths, select: {cause: [drug_poisoning]}}]}
+    data:
+      - [1995, 0.5, 0.4, 0.6]
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    load_targets(temp_file("bad.yaml", text));
+  } catch (const ScenarioErrors& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+// A one-table model output: `deaths`-like table year x cause x age_band.
+TableSpec toy_table() {
+  return {"deaths", "deaths", "", CellType::Int64,
+          {{"year", {"1994", "1995", "1996"}}, {"cause", {"drug_poisoning", "liver"}}, {"age_band", {"under_20", "30-34"}}}};
+}
+
+}  // namespace
+
+TEST(Targets, TheShippedEnglandFileLoadsAndMatchesTheModel) {
+  const TargetSet t = load_targets(fs::path(AVERTED_SOURCE_DIR) / "scenarios/england/targets.yaml");
+  ASSERT_GE(t.targets.size(), 8u);
+  EXPECT_EQ(t.targets[0].id, "drug_deaths_england");
+  EXPECT_TRUE(t.targets[0].primary);
+  EXPECT_EQ(t.targets[0].years.front(), 1993);
+  EXPECT_EQ(t.hash.size(), 40u);
+  const Scenario s = Scenario::defaults(standard_parameters());
+  const Evaluator e(s, {}, t);  // throws if a table, dimension or label is unknown
+  EXPECT_GT(e.tables().size(), 3u);
+}
+
+TEST(Targets, EveryErrorNamesFileLinePathAndAdvice) {
+  const std::string unknown = error_of(replace(kValidTargets, "    unit: deaths", "    units: deaths"));
+  EXPECT_NE(unknown.find("bad.yaml:4: targets[0].units: unknown key 'units'"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("did you mean 'unit'?"), std::string::npos) << unknown;
+  const std::string no_model = error_of(replace(kValidTargets,
+      "    model:\n      count: [{table: deaths, select: {cause: [drug_poisoning]}}]\n      registration_delay: 0.5\n", ""));
+  EXPECT_NE(no_model.find("targets[0].model: 'model' is missing: the mapping from model output to this series must be explicit"),
+            std::string::npos) << no_model;
+  const std::string no_k = error_of(replace(kValidTargets, "    dispersion: 100\n", ""));
+  EXPECT_NE(no_k.find("targets[0].dispersion: negative_binomial needs 'dispersion'"), std::string::npos) << no_k;
+  const std::string no_interval = error_of(replace(kValidTargets, "[1995, 0.5, 0.4, 0.6]", "[1995, 0.5]"));
+  EXPECT_NE(no_interval.find(":26: targets[1].data[0]: got '[1995, 0.5]'; expected [YEAR, VALUE, LOWER_95, UPPER_95]"),
+            std::string::npos) << no_interval;
+  const std::string order = error_of(replace(kValidTargets, "[1996, 1100]", "[1995, 1100]"));
+  EXPECT_NE(order.find("targets[0].data[1][0]: got '1995'; expected a year after 1995"), std::string::npos) << order;
+  const std::string outside = error_of(replace(kValidTargets, "[1995, 0.5, 0.4, 0.6]", "[1995, 0.7, 0.4, 0.6]"));
+  EXPECT_NE(outside.find("expected lower < upper with the value between them"), std::string::npos) << outside;
+
+  const TargetSet t = load_targets(temp_file("label.yaml", replace(kValidTargets, "drug_poisoning]}}]\n      registration",
+                                                                   "drug_poison]}}]\n      registration")));
+  try {
+    check_against(t, {toy_table()});
+    FAIL() << "an unknown label was accepted";
+  } catch (const ScenarioErrors& e) {
+    EXPECT_NE(std::string(e.what()).find("targets[0].model.count[0].select.cause: got 'drug_poison'; expected a label of "
+                                         "dimension 'cause'; did you mean 'drug_poisoning'?"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(Targets, CountsAndSharesFollowTheMappingExactly) {
+  const TargetSet t = load_targets(temp_file("ok.yaml", kValidTargets));
+  // cells [year][cause][age]: drug deaths 1994: 10+30, 1995: 20+60, 1996: 40+0; liver ignored.
+  RunOutputs run;
+  run.tables.push_back(std::vector<std::int64_t>{10, 30, 7, 7, 20, 60, 7, 7, 40, 0, 7, 7});
+  const auto c = counterparts(t, {toy_table()}, run, 0.1);
+  ASSERT_EQ(c.size(), 3u);
+  // Registration delay 0.5, population scale 0.1: 1995 = (0.5 x 80 + 0.5 x 40) / 0.1.
+  EXPECT_DOUBLE_EQ(c[0], 600.0);
+  EXPECT_DOUBLE_EQ(c[1], (0.5 * 40 + 0.5 * 80) / 0.1);
+  // Share under 30 in 1995 (no delay on this series): 20 / 80.
+  EXPECT_DOUBLE_EQ(c[2], 0.25);
+  EXPECT_NE(t.targets[0].mapping().find("registration delay: 50% of a year's events are counted in the next year"),
+            std::string::npos);
+}
+
+TEST(Targets, DeviancesAreZeroAtTheObservationAndFollowTheirFormulas) {
+  Target t;
+  t.value = {100};
+  t.lower = {80};
+  t.upper = {120};
+  for (auto l : {Likelihood::Normal, Likelihood::Poisson, Likelihood::NegativeBinomial}) {
+    t.likelihood = l;
+    t.dispersion = 10;
+    EXPECT_NEAR(t.deviance(0, 100), 0.0, 1e-12);
+    EXPECT_GT(t.deviance(0, 90), 0.0);
+  }
+  t.likelihood = Likelihood::Normal;
+  EXPECT_NEAR(t.deviance(0, 110), std::pow(10 / (40 / 3.919927969080108), 2), 1e-9);
+  t.likelihood = Likelihood::Poisson;
+  EXPECT_NEAR(t.deviance(0, 110), 2 * (100 * std::log(100.0 / 110) + 10), 1e-9);
+  // The negative binomial tends to the Poisson as k grows, and is flatter for small k.
+  t.likelihood = Likelihood::NegativeBinomial;
+  t.dispersion = 1e9;
+  EXPECT_NEAR(t.deviance(0, 110), 2 * (100 * std::log(100.0 / 110) + 10), 1e-5);
+  t.dispersion = 10;
+  EXPECT_LT(t.deviance(0, 110), 2 * (100 * std::log(100.0 / 110) + 10) / 5);
+}
+
+TEST(Posterior, RoundTripsAndRefusesCorruptOrMismatchedFiles) {
+  Posterior p;
+  p.method = "test";
+  p.scenario_file = "s.yaml", p.scenario_hash = "abc", p.targets_file = "t.yaml", p.targets_hash = "def";
+  p.until_year = 2016, p.population_scale = 0.05, p.settings = "particles=2";
+  p.paths = {"overdose.cohort_mean_multiplier", "pathway.ost_dropout_rate"};
+  p.generation = {0, 0}, p.weight = {0.25, 0.75}, p.distance = {1.5, 2.5};
+  p.values = {{0.9, 0.2}, {1.1, 0.3}};
+  p.tolerance = {2.5};
+  const fs::path file = temp_file("p.csv", "");
+  write_posterior(file, p);
+  const Posterior q = read_posterior(file);
+  EXPECT_EQ(q.paths, p.paths);
+  EXPECT_EQ(q.values, p.values);
+  EXPECT_EQ(q.weight, p.weight);
+  EXPECT_EQ(q.until_year, 2016);
+  const Scenario s = Scenario::defaults(standard_parameters());
+  EXPECT_NO_THROW(check_posterior(q, s, file));
+  // Resampling: 4 draws from weights 1/4, 3/4 give 1 and 3 (systematic resampling).
+  const auto sets = resample(q, 4, 7);
+  int first = 0;
+  for (const auto& set : sets) first += set[0].second == 0.9;
+  EXPECT_EQ(first, 1);
+
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto refused = [&](const std::string& body, const std::string& expect) {
+    const fs::path bad = temp_file("bad.csv", body);
+    try {
+      read_posterior(bad);
+      ADD_FAILURE() << "accepted: " << expect;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(expect), std::string::npos) << e.what();
+    }
+  };
+  refused(text.substr(0, text.find("# end")), "has no end line (it was cut short)");
+  refused(replace(text, "1.1000000000000001", "1.2"), "(truncated or edited)");
+  refused(replace(text, "# averted-posterior 1", "# something else"), "does not start with the format line");
+  refused(replace(text, "0,0.25,", "0,0.25,x,"), "has a row of 6 values; expected 5 values");
+
+  Posterior other = q;
+  other.paths[1] = "pathway.no_such_rate";
+  try {
+    check_posterior(other, s, file);
+    ADD_FAILURE() << "an unknown parameter was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("posterior parameter 'pathway.no_such_rate' is not a number setting"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(Backtest, NaiveForecastsAreExactOnSeriesTheyDescribe) {
+  Target t;
+  t.years = {2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017};
+  t.value = {5, 7, 9, 11, 13, 15, 17, 100};
+  t.lower.assign(8, NAN), t.upper.assign(8, NAN);
+  // A straight line: the trend through 2012-2016 continues it exactly, with a zero-width interval.
+  const Forecast trend = linear_trend_forecast(t, 2016, {2017, 2020});
+  EXPECT_NEAR(trend.point[0], 19, 1e-9);
+  EXPECT_NEAR(trend.point[1], 25, 1e-9);
+  EXPECT_NEAR(trend.upper[1] - trend.lower[1], 0, 1e-9);
+  // Last value: 17, with +-1.96 sd(changes) sqrt(h); the changes are all 2, so sd 0.
+  const Forecast last = last_value_forecast(t, 2016, {2017, 2020});
+  EXPECT_EQ(last.point[0], 17);
+  EXPECT_EQ(last.point[1], 17);
+  t.value = {5, 7, 5, 7, 5, 7, 5, 100};  // changes +-2: sd = 2 x sqrt(7/6)... computed below
+  const Forecast wobble = last_value_forecast(t, 2016, {2020});
+  double m = 0, ss = 0;
+  for (int i = 1; i < 7; ++i) m += (t.value[i] - t.value[i - 1]) / 6;
+  for (int i = 1; i < 7; ++i) ss += std::pow(t.value[i] - t.value[i - 1] - m, 2);
+  EXPECT_NEAR(wobble.upper[0] - 5, 1.959963984540054 * std::sqrt(ss / 5) * 2, 1e-9);
+  // Scores: MAPE and coverage.
+  const Score s = score({100, 50}, Forecast{{110, 50}, {90, 60}, {120, 70}});
+  EXPECT_NEAR(s.mape, 5.0, 1e-12);
+  EXPECT_NEAR(s.coverage, 0.5, 1e-12);
+}
+
+// ---------------------------------------------------------------------------------
+// Recovery: data generated by the model with known parameter values are fitted from
+// priors centred elsewhere; the posterior must centre on the truth.
+
+namespace {
+
+Distribution make(const std::string& path, Distribution::Kind kind, double mean, double sd) {
+  Distribution d;
+  std::string problem, key, advice;
+  EXPECT_TRUE(make_distribution(*standard_parameters().find(path), kind, {{"mean", mean}, {"sd", sd}}, d, problem, key,
+                                advice))
+      << problem;
+  d.source = "test prior";
+  return d;
+}
+
+Scenario recovery_scenario() {
+  Scenario s = Scenario::defaults(standard_parameters());
+  s.set("run.end_year", std::int64_t{2006}, {});
+  s.set("run.population_scale", 0.02, {});
+  s.set_distribution("overdose.cohort_mean_multiplier",
+                     make("overdose.cohort_mean_multiplier", Distribution::Kind::Lognormal, 0.9, 0.3), {});
+  s.set_distribution("pathway.ost_dropout_rate", make("pathway.ost_dropout_rate", Distribution::Kind::Gamma, 0.3, 0.12), {});
+  return s;
+}
+
+// Targets with the given values: overdoses (fatal and not) and people in OST on
+// 1 January, 1995-2005, each with a +-10% interval.
+TargetSet recovery_targets(const std::vector<double>& overdoses, const std::vector<double>& in_ost) {
+  TargetSet set;
+  set.file = "generated";
+  for (int k = 0; k < 2; ++k) {
+    Target t;
+    t.id = k == 0 ? "overdoses" : "in_ost";
+    t.likelihood = Likelihood::Normal;
+    t.numerator = {k == 0 ? Term{"overdoses", {}} : Term{"people", {{"state", {"ost"}}}}};
+    const auto& v = k == 0 ? overdoses : in_ost;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      t.years.push_back(1995 + static_cast<int>(i));
+      t.value.push_back(v[i]);
+      t.lower.push_back(0.9 * v[i]);
+      t.upper.push_back(1.1 * v[i]);
+    }
+    set.targets.push_back(t);
+  }
+  return set;
+}
+
+}  // namespace
+
+TEST(Calibration, RecoversKnownParametersFromModelGeneratedData) {
+  const Scenario s = recovery_scenario();
+  const std::vector<std::string> paths = {"overdose.cohort_mean_multiplier", "pathway.ost_dropout_rate"};
+  const std::vector<double> truth = {1.15, 0.45};
+  // The "observed" data: the model at the true values (its own random numbers).
+  const std::vector<double> ones(11, 1.0);
+  const Evaluator probe(s, paths, recovery_targets(ones, ones));
+  const auto generated = probe.evaluate(EvalTask{truth, 987654, 0, 0});
+  const std::vector<double> overdoses(generated.begin(), generated.begin() + 11),
+      in_ost(generated.begin() + 11, generated.end());
+  const Evaluator evaluator(s, paths, recovery_targets(overdoses, in_ost));
+
+  AbcSettings abc;
+  abc.particles = 30, abc.proposals = 90, abc.generations = 4, abc.seed = 11;
+  const Posterior all = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  const Posterior post = all.last_generation();
+  ASSERT_EQ(post.rows(), 30u);
+  // The tolerance falls generation by generation.
+  for (std::size_t g = 1; g < all.tolerance.size(); ++g) EXPECT_LT(all.tolerance[g], all.tolerance[g - 1]);
+  for (std::size_t k = 0; k < paths.size(); ++k) {
+    double mean = 0, lo = 1e9, hi = -1e9, sq = 0;
+    for (std::size_t i = 0; i < post.rows(); ++i) {
+      mean += post.weight[i] * post.values[i][k];
+      sq += post.weight[i] * post.values[i][k] * post.values[i][k];
+      lo = std::min(lo, post.values[i][k]), hi = std::max(hi, post.values[i][k]);
+    }
+    std::cout << paths[k] << ": truth " << truth[k] << ", posterior mean " << mean << ", sd "
+              << std::sqrt(sq - mean * mean) << ", range " << lo << " to " << hi << "\n";
+    // Stated tolerance: the posterior mean within 10% of the truth, and the truth
+    // inside the posterior's range (the prior means are 22% and 33% away).
+    EXPECT_NEAR(mean, truth[k], 0.10 * truth[k]) << paths[k];
+    EXPECT_LE(lo, truth[k]) << paths[k];
+    EXPECT_GE(hi, truth[k]) << paths[k];
+  }
+}
+
+TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterruptedOneDoes) {
+  const Scenario s = recovery_scenario();
+  const std::vector<std::string> paths = {"overdose.cohort_mean_multiplier", "pathway.ost_dropout_rate"};
+  const Evaluator evaluator(s, paths, recovery_targets(std::vector<double>(11, 1500), std::vector<double>(11, 40000)));
+  std::vector<EvalTask> tasks;
+  for (std::uint32_t i = 0; i < 6; ++i) tasks.push_back({{0.8 + 0.05 * i, 0.2 + 0.02 * i}, 5, i, 1});
+  EXPECT_EQ(evaluator.evaluate(tasks, 1), evaluator.evaluate(tasks, 2));
+
+  AbcSettings abc;
+  abc.particles = 6, abc.proposals = 12, abc.generations = 3, abc.seed = 3, abc.threads = 2;
+  const Posterior whole = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  abc.checkpoint = temp_file("resume.checkpoint", "");
+  fs::remove(abc.checkpoint);
+  abc.stop_after = 1;
+  abc.threads = 1;
+  const Posterior part = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  EXPECT_EQ(part.tolerance.size(), 1u);
+  abc.stop_after = 0;
+  abc.resume = true;
+  const Posterior resumed = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  EXPECT_EQ(resumed.values, whole.values);
+  EXPECT_EQ(resumed.weight, whole.weight);
+  EXPECT_EQ(resumed.tolerance, whole.tolerance);
+}
