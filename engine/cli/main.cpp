@@ -11,8 +11,9 @@
 
 #include "calibration/cli.hpp"
 #include "core/version.hpp"
-#include "report/command.hpp"
+#include "model/local_area.hpp"
 #include "model/parameters.hpp"
+#include "report/command.hpp"
 #include "run/distributed.hpp"
 #include "run/ensemble.hpp"
 #include "run/limits.hpp"
@@ -225,7 +226,7 @@ int main(int argc, char** argv) {
                                  result.ensemble.runs.size(), partial_path_for(req.output).string());
         return 0;
       }
-      std::cout << result.report << calibration_cli.fit_report();
+      std::cout << local_area_summary(first) << result.report << calibration_cli.fit_report();
       if (until_precision > 0) {
         std::cout << fmt::format("Replicates used: {} ({}: largest Monte Carlo standard error {:.3g}, target {:.3g})\n",
                                  result.replicates, result.precision_reached ? "target reached" : "maximum reached, target NOT reached",
@@ -256,7 +257,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (dry_run) {
-      std::cout << describe_plan(req);
+      std::cout << local_area_summary(first) << describe_plan(req);
       return 0;
     }
     refuse_if_too_big(req);  // memory, disk and time, estimated up front (run/limits.hpp)

@@ -184,6 +184,13 @@ Parameters Parameters::from(const Scenario& s) {
   p.imprisonment_rr_treated = s.real("prison.rr_imprisonment_in_treatment");
   p.release = s.real("prison.release_rate");
   p.continuity_of_care = s.series("prison.continuity_of_care");
+  // A local area: its share of England's cohort, and its treatment entry and
+  // imprisonment relative to England's (local_area.hpp); all 1 for England.
+  p.area = LocalArea::from(s);
+  p.population_fraction = p.scale * p.area.population_fraction;
+  p.self_referral *= p.area.treatment_entry_rr;
+  p.referral *= p.area.treatment_entry_rr;
+  p.imprisonment *= p.area.imprisonment_rr;
   p.prison_ost_share = s.real("prison.ost_in_prison_share");
 
   p.kits_treatment = s.real("naloxone.kits_per_ost_client_year");
@@ -420,7 +427,7 @@ void EnglandModel::declare_decisions(DecisionRegistry& r) const {
   r.add({kEntrantCount, "england.entrant_count", "number of new initiates in a step (Poisson)"});
   r.add({kEntrantPerson, "england.entrant_person", "entry time, age, sex, injecting of an initiate"});
   r.add({kReleaseLinkage, "england.release_linkage", "release: community OST, OST in prison, naloxone kit"});
-  r.add({kEntrantHealth, "england.entrant_health", "HCV and mental health of an initiate or starting person"});
+  r.add({kEntrantHealth, "england.entrant_health", "HCV and mental health of an initiate or starting person; whether a local area keeps the candidate"});
   r.add({kOstStart, "england.ost_start", "whether an OST episode is on time-limited prescribing"});
   r.add({kKitAtOverdose, "england.kit_at_overdose", "whether a kit held was used at a non-fatal overdose"});
   r.add({kCaseManagementDraw, "england.case_management", "tie-break or random order for case-management places"});
@@ -461,19 +468,32 @@ void EnglandModel::add_person(Population& pop, PersonId i, double entry_time, do
   r.injecting = u[3] < p_.share_injecting ? 1 : 0;
 }
 
+bool EnglandModel::keep_candidate(double birth, double u) const {
+  const double w = p_.area.cohort_weight(p_.clock.start_year + birth);
+  return w >= p_.area.max_cohort_weight || u * p_.area.max_cohort_weight < w;
+}
+
+// People are drawn as candidates at the largest cohort weight and kept by their
+// birth cohort's weight (thinning), so a local area's age profile is met in
+// expectation. Candidates' random numbers are keyed by candidate number, so England
+// (every candidate kept) is unchanged.
 void EnglandModel::initialise(StepContext& ctx) {
-  const auto n = static_cast<PersonId>(std::llround(p_.initial_size * p_.scale));
+  const auto n = static_cast<PersonId>(
+      std::llround(p_.initial_size * p_.population_fraction * p_.area.max_cohort_weight));
+  initial_candidates_ = n;
   ctx.pop.reserve(n * 3);
-  ctx.pop.append(n, kNotInContact, 0.0f);
   const boost::math::normal z;
   const double median_age = p_.initiation_age.at(p_.clock.start_year);
-  for (PersonId i = 0; i < n; ++i) {
-    const Uniforms4 u = ctx.random.uniforms(kInitialPerson, i, 0);
+  for (PersonId c = 0; c < n; ++c) {
+    const Uniforms4 u = ctx.random.uniforms(kInitialPerson, c, 0);
     // Age = age at starting use + years used so far (uniform over 0-11 years, the
     // span of earlier initiates assumed still using).
     const double start_age = std::max(12.0, median_age + p_.initiation_age_sd * boost::math::quantile(z, u[0]));
-    add_person(ctx.pop, i, 0.0, start_age + 11.0 * u[1], u);
-    const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, i, 0);
+    const double age = start_age + 11.0 * u[1];
+    const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, c, 0);
+    if (!keep_candidate(-age, h[2])) continue;
+    const PersonId i = ctx.pop.append(1, kNotInContact, 0.0f);
+    add_person(ctx.pop, i, 0.0, age, u);
     PersonRecord& r = ctx.pop.data(person_)[i];
     r.hcv = r.injecting && h[0] < p_.hcv_at_entry ? 1 : 0;
     r.mental_health = h[1] < p_.mental_health_share ? 1 : 0;
@@ -485,18 +505,22 @@ void EnglandModel::begin_step(StepContext& ctx) {
   const double t0 = ctx.clock.time_of_step(ctx.step);
   const double dt = ctx.clock.step_length();
   const double year = ctx.clock.calendar_year(t0 + dt / 2);
-  const double mean = p_.new_injectors.at(year) * p_.initiates_per_injector * p_.scale * dt;
+  const double mean = p_.new_injectors.at(year) * p_.initiates_per_injector * p_.population_fraction *
+                      p_.area.max_cohort_weight * dt;
   const auto n = poisson_inverse(ctx.random.uniforms(kEntrantCount, 0, ctx.step)[0], mean);
   if (n == 0) return;
-  const PersonId first = ctx.pop.append(n, kNotInContact, static_cast<float>(t0));
   const boost::math::normal z;
   const double median_age = p_.initiation_age.at(year);
-  for (PersonId i = first; i < first + n; ++i) {
-    const Uniforms4 u = ctx.random.uniforms(kEntrantPerson, i, ctx.step);
+  // Candidate numbers never repeat within a step (nor the starting population's at step 0).
+  const PersonId first = std::max(ctx.pop.size(), initial_candidates_);
+  for (PersonId c = first; c < first + n; ++c) {
+    const Uniforms4 u = ctx.random.uniforms(kEntrantPerson, c, ctx.step);
     const double t = t0 + u[0] * dt;  // entry time within the step
     const double age = std::max(12.0, median_age + p_.initiation_age_sd * boost::math::quantile(z, u[1]));
+    const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, c, ctx.step);
+    if (!keep_candidate(t - age, h[2])) continue;
+    const PersonId i = ctx.pop.append(1, kNotInContact, static_cast<float>(t0));
     add_person(ctx.pop, i, t, age, u);
-    const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, i, ctx.step);
     PersonRecord& r = ctx.pop.data(person_)[i];
     r.hcv = r.injecting && h[0] < p_.hcv_at_entry ? 1 : 0;
     r.mental_health = h[1] < p_.mental_health_share ? 1 : 0;

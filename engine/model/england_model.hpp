@@ -13,6 +13,7 @@
 
 #include "core/model.hpp"
 #include "model/extension.hpp"
+#include "model/local_area.hpp"
 #include "model/pathway.hpp"
 #include "scenario/scenario.hpp"
 
@@ -33,7 +34,11 @@ struct Parameters {
   static constexpr int kMaxAge = 110;
   enum Queue { kFifo, kRandom, kRisk };
   Clock clock;
-  double scale = 1.0;
+  double scale = 1.0;  // run.population_scale: simulated people per person of the area described
+  // The area described (England unless local_area is set) and the share of England's
+  // cohort simulated: scale x the area's share of England's users.
+  LocalArea area;
+  double population_fraction = 1.0;
   bool weekly = false;
 
   double initial_size = 0;
@@ -224,6 +229,9 @@ class EnglandModel final : public Model {
   void start_ost(PersonContext& ctx, PersonId i, double t) const;
   void add_cost(Tally& tally, double t, CostItem item, double pounds) const;
   void add_person(Population& pop, PersonId i, double entry_time, double age, const Uniforms4& u) const;
+  // Whether a candidate born at run time `birth` is kept, given a uniform: always for
+  // England; with probability cohort weight / largest weight for a local area.
+  bool keep_candidate(double birth, double u) const;
   // Referral to OST: straight in, or onto the waiting list when places are limited.
   void refer_to_ost(PersonContext& ctx, PersonId i, double t) const;
   void allocate_places(StepContext& ctx, Service service, double t);
@@ -235,6 +243,7 @@ class EnglandModel final : public Model {
   void allocate_outreach(StepContext& ctx, double t);
 
   Parameters p_;
+  PersonId initial_candidates_ = 0;  // entrants' candidate numbers start after these
   std::uint32_t periods_;
   std::vector<StateSpec> states_;
   std::vector<EventSpec> events_;

@@ -1,6 +1,7 @@
 #include "model/parameters.hpp"
 
 #include "model/extension.hpp"
+#include "model/local_area.hpp"
 
 #include <utility>
 
@@ -116,9 +117,10 @@ void declare_run_parameters(ParamTable& t) {
   t.add(integer("run.replicates", 1, "runs", 1, 65535,
                 "Stochastic replicates per scenario (each uses its own random numbers).",
                 "design choice"));
-  t.add(real("run.population_scale", 1.0, "fraction of England", 1e-4, 10.0,
-             "Simulate this fraction of England's population (0.1 = one person stands for ten). "
-             "Counts in results are simulated people; divide by the scale for England.",
+  t.add(real("run.population_scale", 1.0, "fraction of the area", 1e-4, 10.0,
+             "Simulate this fraction of the population described, England or the local area of "
+             "local_area (0.1 = one person stands for ten). Counts in results are simulated people; "
+             "divide by the scale for the area's.",
              "design choice"));
   ParamSpec weekly;
   weekly.path = "output.weekly";
@@ -602,6 +604,7 @@ std::vector<ScenarioError> check_consistency(const Scenario& s) {
     e.suggestion = "the run ends on 1 January of run.end_year, so it must be later than run.start_year";
     errors.push_back(e);
   }
+  for (auto& e : check_local_area(s)) errors.push_back(std::move(e));
   return errors;
 }
 
@@ -610,6 +613,7 @@ const ParamTable& standard_parameters() {
     ParamTable t;
     declare_run_parameters(t);
     declare_england_parameters(t);
+    declare_local_area_parameters(t);
     england::declare_extension_parameters(t);  // engine/model/extensions/
     return t;
   }();

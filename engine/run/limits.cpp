@@ -109,11 +109,12 @@ ResourceEstimate estimate_resources(const std::vector<Scenario>& scenarios, std:
     const england::Parameters p = england::Parameters::from(s);
     const Clock& c = p.clock;
     // Everyone ever simulated keeps a row; count year by year, assuming nobody leaves.
-    double people = std::llround(p.initial_size * p.scale);
+    double people = std::llround(p.initial_size * p.population_fraction * p.area.max_cohort_weight);
     const double initial = people;
     double person_steps = 0;
     for (int y = c.start_year; y < c.end_year; ++y) {
-      const double entrants = std::max(0.0, p.new_injectors.at(y + 0.5)) * p.initiates_per_injector * p.scale;
+      const double entrants = std::max(0.0, p.new_injectors.at(y + 0.5)) * p.initiates_per_injector *
+                              p.population_fraction * p.area.max_cohort_weight;
       person_steps += (people + entrants / 2) * c.steps_per_year;
       people += entrants;
     }

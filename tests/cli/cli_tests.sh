@@ -43,4 +43,12 @@ PY
 # 3. --dry-run prints the order of work and writes nothing.
 "$averted" run "$scenario" -o "$work/dry.h5" --dry-run | grep -q "each step:" || fail "no step plan"
 [[ ! -e "$work/dry.h5" ]] || fail "--dry-run wrote a file"
+# 4. A local area: the report says which values are the area's own and which England's.
+"$averted" compare "$src/scenarios/local/blackpool.yaml" "$src/scenarios/local/blackpool_naloxone.yaml" -r 2 \
+    -o "$work/local.h5" -q >"$work/local.out" 2>/dev/null
+grep -q "^Local area: Blackpool" "$work/local.out" || fail "no local-area block in the report"
+grep -q "local_area.opiate_crack_users = 2052  (.*scenarios/local/blackpool.yaml:21)" "$work/local.out" \
+    || fail "the area's own value and where it was set are not listed"
+grep -q "England's defaults: the other [0-9]* settings (from .*scenarios/england/baseline.yaml)" "$work/local.out" \
+    || fail "England's defaults are not reported"
 echo "cli tests passed"
