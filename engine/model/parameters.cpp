@@ -3,6 +3,8 @@
 #include "model/extension.hpp"
 #include "model/local_area.hpp"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace averted {
@@ -216,6 +218,11 @@ void declare_england_parameters(ParamTable& t) {
   t.add(real("overdose.period_trend_start", 2012.0, "calendar year", 1950.0, 2100.0,
              "Last calendar year before the overdose period trend applies.",
              "ons_eng_drug_misuse_deaths_registered: the lowest year of the recent series (1,492 in 2012)"));
+  t.add(real("overdose.period_trend_end", 2023.0, "calendar year", 1950.0, 2200.0,
+             "Last calendar year in which the overdose period trend still rises; later years keep that "
+             "year's level. Set it later to carry a fitted trend on into the forecast.",
+             "ons_eng_drug_misuse_deaths_registered: the last year observed (2023); holding the level "
+             "beyond the data is an assumption (a fitted trend is not compounded where nothing was seen)"));
   t.add(multiplier("overdose.rr_in_ost", 0.64,
                    "Overdose rate in OST (after induction) relative to out of treatment (outside the "
                    "risk windows).",
@@ -602,6 +609,18 @@ std::vector<ScenarioError> check_consistency(const Scenario& s) {
     e.expected = "a year after run.start_year (" + std::to_string(start) + ", set at " +
                  s.setting("run.start_year").origin.describe() + ")";
     e.suggestion = "the run ends on 1 January of run.end_year, so it must be later than run.start_year";
+    errors.push_back(e);
+  }
+  if (s.real("overdose.period_trend_end") < s.real("overdose.period_trend_start")) {
+    const Origin& where = s.setting("overdose.period_trend_end").origin;
+    ScenarioError e;
+    e.file = where.file;
+    e.line = where.line;
+    e.yaml_path = "overdose.period_trend_end";
+    e.value = fmt::format("{}", s.real("overdose.period_trend_end"));
+    e.expected = fmt::format("a year at or after overdose.period_trend_start ({}, set at {})",
+                             s.real("overdose.period_trend_start"), s.setting("overdose.period_trend_start").origin.describe());
+    e.suggestion = "the trend rises from the year after period_trend_start to period_trend_end, then holds";
     errors.push_back(e);
   }
   for (auto& e : check_local_area(s)) errors.push_back(std::move(e));

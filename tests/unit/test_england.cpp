@@ -167,3 +167,24 @@ TEST(EnglandParameters, EndYearBeforeStartYearNamesBothSettings) {
   EXPECT_NE(errors[0].format().find("run.start_year (2000, set at a.yaml:3)"), std::string::npos) << errors[0].format();
   EXPECT_TRUE(check_consistency(baseline()).empty());
 }
+
+// The overdose period trend compounds once a year from the year after its start to its
+// end, then holds: a fitted trend is not carried on beyond the data unless asked.
+TEST(EnglandParameters, OverdosePeriodTrendRisesThenHolds) {
+  Scenario s = baseline();
+  s.set("overdose.period_trend", 1.1, {});
+  s.set("overdose.period_trend_start", 2012.0, {});
+  s.set("overdose.period_trend_end", 2015.0, {});
+  const Parameters p = Parameters::from(s);
+  auto level = [&](int year) { return p.overdose_period.at(static_cast<std::size_t>(year - p.clock.start_year)); };
+  EXPECT_DOUBLE_EQ(level(2000), 1.0);
+  EXPECT_DOUBLE_EQ(level(2012), 1.0);
+  EXPECT_DOUBLE_EQ(level(2013), 1.1);
+  EXPECT_DOUBLE_EQ(level(2015), 1.1 * 1.1 * 1.1);
+  EXPECT_DOUBLE_EQ(level(2016), level(2015));
+  EXPECT_DOUBLE_EQ(level(2030), level(2015));
+  s.set("overdose.period_trend_end", 2010.0, {"c.yaml", 4});
+  const auto errors = check_consistency(s);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].yaml_path, "overdose.period_trend_end");
+}
