@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitBadCommandLine;
   }
   if (worker && !*run && !*compare) return 0;  // nothing to compute; rank 0 answers
+  if (const int code = calibration_cli.dispatch(); code >= 0) return code;  // calibrate, backtest
 
   try {
     if (report.chosen()) return report.run();
