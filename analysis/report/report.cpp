@@ -330,7 +330,8 @@ std::string calibration_section(const Forecast& f) {
       }
       out += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
                          escape(label), number(c.n_years[k], Style::Count, fmt::format("calibration/n_years/{}", k)),
-                         number(c.mape[k], Style::Percent, fmt::format("calibration/mape/{}", k)),
+                         // stored in percent (docs/results-format.md), coverage as a fraction
+                         number(c.mape[k], Style::Value, fmt::format("calibration/mape/{}", k)) + "%",
                          number(c.coverage95[k], Style::Percent, fmt::format("calibration/coverage95/{}", k)));
     }
     out += "</tbody></table>\n";
