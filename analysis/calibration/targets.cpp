@@ -121,11 +121,17 @@ std::vector<Term> read_terms(Reader& r, const YAML::Node& list, const std::strin
         r.error(sel, p + ".select", sel.IsScalar() ? sel.as<std::string>() : "a list", "a map DIMENSION: [LABELS]");
       } else {
         for (const auto& kv : sel) {
+          if (!kv.first.IsScalar()) {
+            r.error(kv.first, p + ".select", "a list or map", "a dimension name");
+            continue;
+          }
           const auto dim = kv.first.as<std::string>();
           std::vector<std::string> labels;
+          const bool all_scalars = std::all_of(kv.second.begin(), kv.second.end(),
+                                               [](const YAML::Node& l) { return l.IsScalar(); });
           if (kv.second.IsScalar()) {
             labels.push_back(kv.second.as<std::string>());
-          } else if (kv.second.IsSequence() && kv.second.size() > 0) {
+          } else if (kv.second.IsSequence() && kv.second.size() > 0 && all_scalars) {
             for (const auto& l : kv.second) labels.push_back(l.as<std::string>());
           } else {
             r.error(kv.second, p + ".select." + dim, "", "a label or a non-empty list of labels");
@@ -247,7 +253,7 @@ Target read_target(Reader& r, const YAML::Node& n, const std::string& path) {
       if (!t.years.empty() && std::isfinite(y) && y <= t.years.back()) {
         r.error(row[0], p + "[0]", fmt::format("{}", y), fmt::format("a year after {}", t.years.back()), "list years once, in order");
       }
-      t.years.push_back(static_cast<int>(y));
+      t.years.push_back(std::isfinite(y) ? static_cast<int>(y) : 0);  // a bad year is already an error
       t.value.push_back(v);
       t.lower.push_back(lo);
       t.upper.push_back(hi);
@@ -422,11 +428,18 @@ TargetSet load_targets(const std::filesystem::path& file) {
       r.error(list[i], path, list[i].IsScalar() ? list[i].as<std::string>() : "a list", "a map describing one series");
       continue;
     }
-    Target t = read_target(r, list[i], path);
-    if (!t.id.empty() && !ids.insert(t.id).second) {
-      r.error(list[i]["id"], path + ".id", t.id, "an id used once", "rename one of the series");
+    try {
+      Target t = read_target(r, list[i], path);
+      if (!t.id.empty() && !ids.insert(t.id).second) {
+        r.error(list[i]["id"], path + ".id", t.id, "an id used once", "rename one of the series");
+      }
+      set.targets.push_back(std::move(t));
+    } catch (const YAML::Exception& e) {
+      // A node of an unexpected kind that a check above missed: still a clear error
+      // with the line, never a crash (found by tests/fuzz/fuzz_targets.cpp).
+      r.errors.push_back({name, e.mark.line >= 0 ? e.mark.line + 1 : 0, path, "", "the layout of docs/calibration.md",
+                          "see the example there", e.msg});
     }
-    set.targets.push_back(std::move(t));
   }
   if (!r.errors.empty()) throw ScenarioErrors(std::move(r.errors), name);
   return set;

@@ -11,8 +11,7 @@
 // crash, a sanitizer report, a hang, an exception of another type, or a valid scenario
 // that then breaks the steps every run takes next (consistency check, building the
 // model and its clock, the merged YAML read back to the same hash, the resource
-// estimate). The targets-file loader (calibration, issue 6) is to be added here when
-// it exists.
+// estimate). The calibration targets-file loader has its own target, fuzz_targets.cpp.
 #include <unistd.h>
 
 #include <cstdint>
