@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "calibration/abc_smc.hpp"
 #include "calibration/backtest.hpp"
 #include "calibration/observed.hpp"
 #include "model/england_model.hpp"
 #include "model/parameters.hpp"
+#include "run/distributed.hpp"
 #include "run/ensemble.hpp"
 
 namespace averted::calibration {
@@ -96,17 +98,31 @@ std::string parameter_summary(const Posterior& last) {
   return out;
 }
 
-// The calibration shared by `calibrate` and `backtest`: returns the posterior (all
-// generations) and writes the last generation to `output`.
-Posterior calibrate(Cli::State& s, const std::filesystem::path& output) {
-  Scenario scenario = load_checked(s.scenario);
-  TargetSet all = load_targets(s.targets);
-  TargetSet fit = s.until > 0 ? all.until(s.until) : all;
-  if (fit.targets.empty()) {
+// What `calibrate` and `backtest` read from the command line's files; every MPI rank
+// reads them.
+struct FitInputs {
+  Scenario scenario;
+  TargetSet all, fit;  // every target; those up to --until
+  std::vector<std::string> paths;  // the calibrated parameters
+};
+
+FitInputs load_fit_inputs(const Cli::State& s) {
+  FitInputs in{load_checked(s.scenario), load_targets(s.targets), {}, {}};
+  in.fit = s.until > 0 ? in.all.until(s.until) : in.all;
+  if (in.fit.targets.empty()) {
     throw std::runtime_error(fmt::format("{}: no observation up to {}; expected at least one to fit; choose a later --until",
                                          s.targets, s.until));
   }
-  const std::vector<std::string> paths = s.parameters.empty() ? uncertain_paths(scenario) : split_paths(s.parameters);
+  in.paths = s.parameters.empty() ? uncertain_paths(in.scenario) : split_paths(s.parameters);
+  return in;
+}
+
+// The calibration shared by `calibrate` and `backtest`: returns the posterior (all
+// generations) and writes the last generation to `output`.
+Posterior calibrate(Cli::State& s, const FitInputs& in, const std::filesystem::path& output) {
+  const Scenario& scenario = in.scenario;
+  const TargetSet& fit = in.fit;
+  const std::vector<std::string>& paths = in.paths;
   const auto priors = priors_of(scenario, paths);
   const Evaluator evaluator(scenario, paths, fit);
   int until = s.until;
@@ -147,7 +163,7 @@ int run_calibrate(Cli::State& s) {
   const std::filesystem::path output =
       s.output.empty() ? std::filesystem::path("results") / (std::filesystem::path(s.scenario).stem().string() + ".posterior.csv")
                        : std::filesystem::path(s.output);
-  const Posterior all = calibrate(s, output);
+  const Posterior all = calibrate(s, load_fit_inputs(s), output);
   const std::uint32_t done = all.rows() ? all.generation.back() + 1 : 0;
   if (done < s.abc.generations) {
     std::cerr << fmt::format("stopped after generation {}; continue with --resume (checkpoint {}.checkpoint)\n", done,
@@ -167,15 +183,15 @@ int run_backtest(Cli::State& s) {
                                                  (std::filesystem::path(s.scenario).stem().string() + "-backtest-" +
                                                   std::to_string(s.until))).string()
                                               : s.output;
-  const Posterior all = calibrate(s, prefix + ".posterior.csv");
+  const FitInputs in = load_fit_inputs(s);
+  const Posterior all = calibrate(s, in, prefix + ".posterior.csv");
   if (all.rows() == 0 || all.generation.back() + 1 < s.abc.generations) {
     std::cerr << "stopped before the fit was complete; continue with --resume\n";
     return 0;
   }
   const Posterior post = all.last_generation();
-  Scenario scenario = load_checked(s.scenario);
-  const TargetSet targets = load_targets(s.targets);
-  const Evaluator evaluator(scenario, post.paths, targets);
+  const TargetSet& targets = in.all;
+  const Evaluator evaluator(in.scenario, post.paths, targets);  // post.paths == in.paths
   const std::uint32_t k = s.forecast_draws ? s.forecast_draws : static_cast<std::uint32_t>(post.rows());
   const auto sets = resample(post, k, s.abc.seed);
   std::vector<EvalTask> tasks;
@@ -196,6 +212,26 @@ int run_backtest(Cli::State& s) {
   }
   std::filesystem::rename(csv.string() + ".partial", csv);
   std::cerr << fmt::format("forecasts and scores by year in {}; posterior in {}.posterior.csv\n", csv.string(), prefix);
+  return 0;
+}
+
+// An MPI rank other than 0: computes the model runs rank 0 hands out, with the same
+// evaluators rank 0 builds from the same command line and files: the fit's, and for
+// `backtest` the forecast's (over every target). Writes nothing.
+int serve(const Cli::State& s, DistributedSession& session) {
+  const FitInputs in = load_fit_inputs(s);
+  const Evaluator fit(in.scenario, in.paths, in.fit);
+  std::vector<const Evaluator*> evaluators{&fit};
+  std::optional<Evaluator> forecast;
+  if (*s.backtest) {
+    try {
+      forecast.emplace(in.scenario, in.paths, in.all);
+      evaluators.push_back(&*forecast);
+    } catch (const std::exception&) {
+      // Rank 0 builds the same evaluator after the fit and reports the error then.
+    }
+  }
+  session.serve(task_evaluator(std::move(evaluators), s.abc.threads));
   return 0;
 }
 
@@ -252,6 +288,7 @@ int Cli::dispatch() {
   State& s = *state_;
   if (!*s.calibrate && !*s.backtest) return -1;
   try {
+    if (DistributedSession* session = current_session(); session && session->rank() != 0) return serve(s, *session);
     return *s.calibrate ? run_calibrate(s) : run_backtest(s);
   } catch (const ScenarioErrors& e) {
     std::cerr << e.what() << "\n";

@@ -22,7 +22,8 @@ class Cli {
   // Adds the subcommands to `app` and the options to `run` and `compare`.
   Cli(CLI::App& app, CLI::App& run, CLI::App& compare);
   ~Cli();
-  // After parsing: runs `calibrate` or `backtest` if chosen and returns its exit code;
+  // After parsing: runs `calibrate` or `backtest` if chosen and returns its exit code
+  // (on MPI ranks other than 0: computes model runs for rank 0 until it is done);
   // -1 when neither was chosen.
   int dispatch();
   // For `run` and `compare`: with --posterior, the draws become the posterior's

@@ -161,8 +161,9 @@ int main(int argc, char** argv) {
     // whatever CLI11's own code for the kind of error (e.g. 105 for a missing file).
     return app.exit(e) == 0 ? 0 : kExitBadCommandLine;
   }
+  // calibrate, backtest: on every rank (the others compute model runs for rank 0)
+  if (const int code = calibration_cli.dispatch(); code >= 0) return code;
   if (worker && !*run && !*compare) return 0;  // nothing to compute; rank 0 answers
-  if (const int code = calibration_cli.dispatch(); code >= 0) return code;  // calibrate, backtest
 
   try {
     if (report.chosen()) return report.run();

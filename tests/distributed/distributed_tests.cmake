@@ -5,6 +5,9 @@
 #   distributed_tasks_mpi3  the same unit tests under mpirun -np 3 (dynamic hand-out)
 #   distributed_compare_mpi `averted compare` under mpirun -np 2 and -np 3 bit-identical to
 #                           one process; a failing run and --resume under MPI
+#   distributed_calibrate_mpi `averted calibrate` under mpirun -np 2 and -np 3 writes the
+#                           single-process posterior byte for byte; `backtest` under -np 2
+#                           the same scores; a mismatched rank fails the calibration
 #   mpi_refused_without_mpi in a build without MPI (the sanitizer stages): a process that
 #                           looks started by a launcher refuses to run
 set(_distributed ${CMAKE_CURRENT_LIST_DIR})
@@ -35,4 +38,8 @@ elseif(MPIEXEC_EXECUTABLE)
            COMMAND bash ${_distributed}/distributed_cli.sh $<TARGET_FILE:averted> ${CMAKE_SOURCE_DIR}
                    ${CMAKE_CURRENT_BINARY_DIR}/distributed_work ${MPIEXEC_EXECUTABLE})
   set_tests_properties(distributed_compare_mpi PROPERTIES LABELS mpi TIMEOUT 600)
+  add_test(NAME distributed_calibrate_mpi
+           COMMAND bash ${_distributed}/distributed_calibrate.sh $<TARGET_FILE:averted> ${CMAKE_SOURCE_DIR}
+                   ${CMAKE_CURRENT_BINARY_DIR}/distributed_calibrate_work ${MPIEXEC_EXECUTABLE})
+  set_tests_properties(distributed_calibrate_mpi PROPERTIES LABELS mpi TIMEOUT 600)
 endif()

@@ -371,3 +371,19 @@ TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterrup
   EXPECT_EQ(resumed.weight, whole.weight);
   EXPECT_EQ(resumed.tolerance, whole.tolerance);
 }
+
+TEST(Calibration, AFailedModelRunFailsTheBatchNamingItsKeyAndValues) {
+  const Scenario s = recovery_scenario();
+  const std::vector<std::string> paths = {"overdose.cohort_mean_multiplier", "pathway.ost_dropout_rate"};
+  const Evaluator evaluator(s, paths, recovery_targets(std::vector<double>(11, 1500), std::vector<double>(11, 40000)));
+  // The second task has one value too few (evaluate() refuses it).
+  const std::vector<EvalTask> tasks = {{{0.9, 0.3}, 5, 0, 1}, {{0.95}, 5, 1, 1}};
+  try {
+    evaluator.evaluate(tasks, 2);
+    FAIL() << "a failed run must fail the batch";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "the model run with seed 5, draw 1, replicate 1 (overdose.cohort_mean_multiplier = 0.95) failed: "
+                 "a task needs one value per calibrated parameter");
+  }
+}
