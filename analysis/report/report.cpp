@@ -387,6 +387,8 @@ std::string forecast_html(const Forecast& f) {
   body += "<nav><p>Contents: <a href=\"#headline\">Deaths averted</a> · <a href=\"#deaths-per-year\">Deaths per year</a>"
           " · <a href=\"#breakdown\">By cause and age</a> · <a href=\"#people\">People by state</a> · "
           "<a href=\"#changes\">What each scenario changes</a>";
+  const std::string local = local_area_section(f);
+  if (!local.empty()) body += " · <a href=\"#local-area\">Local area</a>";
   if (f.calibration || !f.observed.empty()) body += " · <a href=\"#calibration\">Fit to observed data</a>";
   body += " · <a href=\"#provenance\">Provenance</a> · <a href=\"#how-to-read\">How to read this report</a></p></nav>\n";
   body += headline(f);
@@ -397,6 +399,7 @@ std::string forecast_html(const Forecast& f) {
   body += breakdown_section(f, f.by_age, "chart-age", "age at death");
   body += people_section(f);
   body += changes_section(f);
+  body += local;
   body += calibration_section(f);
   body += provenance_section(f);
   return page(fmt::format("Forecast of deaths averted, {} ({})", f.horizon, f.scenarios.front().name), body);

@@ -113,6 +113,12 @@ std::string without_exponents(const std::string& v) {
 
 }  // namespace
 
+std::string readable_value(const std::string& path, const std::string& yaml_value) {
+  const ParamSpec* spec = standard_parameters().find(path);
+  const bool dates = spec && (spec->unit == "calendar year" || spec->key_unit == "calendar year");
+  return without_exponents(dates ? with_dates(yaml_value) : yaml_value);
+}
+
 std::vector<Change> changes(const std::string& before_yaml, const std::string& after_yaml) {
   const auto before = settings_of(before_yaml), after = settings_of(after_yaml);
   const ParamTable& table = standard_parameters();
@@ -127,10 +133,7 @@ std::vector<Change> changes(const std::string& before_yaml, const std::string& a
       c.unit = spec->unit;
       c.source = spec->source;
     }
-    const bool dates = c.unit == "calendar year" || (table.find(path) && table.find(path)->key_unit == "calendar year");
-    auto shown = [&](const SettingText* s) {
-      return s ? without_exponents(dates ? with_dates(s->value) : s->value) : std::string("(not set)");
-    };
+    auto shown = [&](const SettingText* s) { return s ? readable_value(path, s->value) : std::string("(not set)"); };
     c.before = shown(b);
     c.after = shown(a);
     c.origin_before = b ? b->origin : "";

@@ -28,9 +28,12 @@ struct Change {
 // back to plain text; other values are returned unchanged.
 std::string plain_text(const std::string& yaml_value);
 
+// A setting's value for readers: calendar dates stored as decimal years
+// (2026.2465753424658) as dates (2026-04-01), whole numbers without exponents.
+std::string readable_value(const std::string& path, const std::string& yaml_value);
+
 // The settings whose values differ, in path order; scenario.name and
-// scenario.description (the scenario's own label) are left out. Calendar dates
-// stored as decimal years (2026.2465753424658) are shown as dates (2026-04-01).
+// scenario.description (the scenario's own label) are left out. Values as readable_value.
 std::vector<Change> changes(const std::string& merged_yaml_before, const std::string& merged_yaml_after);
 
 }  // namespace averted::report

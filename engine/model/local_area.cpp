@@ -251,6 +251,14 @@ LocalArea LocalArea::from(const Scenario& s) {
   return a;
 }
 
+bool is_run_setting(const std::string& path) {
+  return path.rfind("scenario.", 0) == 0 || path.rfind("run.", 0) == 0 || path.rfind("output.", 0) == 0;
+}
+
+bool is_area_setting(const std::string& path, const std::string& origin_file, const std::string& national_file) {
+  return !is_run_setting(path) && !origin_file.empty() && origin_file != national_file;
+}
+
 std::string local_area_summary(const Scenario& s) {
   const LocalArea a = LocalArea::from(s);
   if (!a.is_local) return {};
@@ -279,8 +287,8 @@ std::string local_area_summary(const Scenario& s) {
   std::vector<std::string> local;
   std::size_t national = 0;
   for (const auto& [path, setting] : s.settings()) {
-    if (path.rfind("scenario.", 0) == 0 || path.rfind("run.", 0) == 0 || path.rfind("output.", 0) == 0) continue;
-    if (setting.origin.file.empty() || setting.origin.file == national_file) {
+    if (is_run_setting(path)) continue;
+    if (!is_area_setting(path, setting.origin.file, national_file)) {
       ++national;
     } else {
       local.push_back(fmt::format("    {} = {}  ({})", path, format_value(*s.table()->find(path), setting.value),

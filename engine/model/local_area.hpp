@@ -50,6 +50,14 @@ struct LocalArea {
 // against using outside it, with starting treatment multiplied by `entry_rr`.
 double pathway_treatment_odds(const Scenario& scenario, double entry_rr, double year);
 
+// Whether a setting is the area's own: set in a file of the scenario other than
+// `national_file`, the base-most of its chain (England's baseline; "" for a scenario of
+// one file). Settings from that file or the model's defaults (`origin_file` "") are
+// England's. Run settings (below) are neither.
+bool is_area_setting(const std::string& path, const std::string& origin_file, const std::string& national_file);
+// scenario., run. and output. settings: the scenario's label and how it is run.
+bool is_run_setting(const std::string& path);
+
 // For the report: the area, what its figures do to the model, and which settings are
 // the area's own (with file and line) and which are England's defaults. Empty for England.
 std::string local_area_summary(const Scenario& scenario);

@@ -3,7 +3,8 @@
 # Makes small comparisons (one with a scenario named <script>alert(1)</script>), a copy
 # with calibration groups added, and another forecaster's comparison; writes their
 # reports and checks them with check_report.py (well-formed, self-contained, escaped,
-# every number equal to the results file). Then checks that the checker fails on a
+# every number equal to the results file), and a local area's report (which values are
+# the area's own). Then checks that the checker fails on a
 # report with a wrong number, and the refusals (a file from `averted run`, a .partial).
 source "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
 "$averted" compare "$here/other/baseline.yaml" "$here/other/prison75.yaml" \
@@ -17,6 +18,38 @@ $py "$here/check_report.py" "$work/a.html" "$work/a.h5" "${charts[@]}" \
   --expect-text "<script>alert(1)</script>" --expect-text "Naloxone <b>scale-up</b> & \"quotes\" 'too'" \
   --expect-text "levers.naloxone.supply_rr" --expect-text "2026-04-01"
 grep -q 'id="calibration"' "$work/a.html" && fail "a file without calibration must have no fit section"
+
+# A local area: the report lists Blackpool's own values (with file and line) and England's
+# defaults, per scenario; the England report above has no such section.
+grep -q 'id="local-area"' "$work/a.html" && fail "an England report must have no local-area section"
+"$averted" compare "$src/scenarios/local/blackpool.yaml" "$src/scenarios/local/blackpool_naloxone.yaml" -r 2 \
+  --from 2026 --to 2030 -q -t 2 --no-csv -o "$work/local.h5" >/dev/null 2>&1
+"$averted" report "$work/local.h5" -o "$work/local.html" 2>/dev/null
+$py "$here/check_report.py" "$work/local.html" "$work/local.h5" --expect-text "Local area: Blackpool"
+$py - "$work/local.html" "$src/scenarios/local" <<'PY'
+import html, re, sys
+page, folder = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2]
+line = next(i for i, l in enumerate(open(folder + "/blackpool.yaml"), 1) if l.strip().startswith("opiate_crack_users:"))
+section = re.search(r'<h2 id="local-area">.*?(?=<h2 )', page, re.S).group(0)
+parts = re.split(r"<h3>", section)[1:]
+assert len(parts) == 2, "one part per scenario: both are Blackpool's"
+def rows(table):
+    return {html.unescape(re.sub("<[^>]+>", "", m.group(1))): html.unescape(re.sub("<[^>]+>", " ", m.group(0)))
+            for m in re.finditer(r"<tr><td><code>([^<]+)</code>.*?</tr>", table, re.S)}
+for i, part in enumerate(parts):
+    own_table, defaults = part.split("<details>")
+    own, england = rows(own_table), rows(defaults)
+    row = own["local_area.opiate_crack_users"]
+    assert " 2052 " in row and f"scenarios/local/blackpool.yaml:{line}" in row, row
+    assert "local_area.opiate_crack_users" not in england
+    assert "england/baseline.yaml" in england["overdose.fatality"], "a national value is England's"
+    assert ("levers.naloxone.supply_rr" in own) == (i == 1), "the lever is the naloxone scenario's own value"
+    assert not any(p.startswith(("run.", "scenario.", "output.")) for p in list(own) + list(england))
+    n = int(re.search(r"England.s defaults: the other (\d+) settings", html.unescape(part)).group(1))
+    assert n == len(england) and n > 100, (n, len(england))
+    assert re.search(rf"The area's own values: {len(own)} setting", part)
+print("local-area section: own values with file and line, England's defaults counted and listed")
+PY
 
 # A calibrated forecast: fit charts, the fit table, and the primary series on the deaths chart.
 "$averted" report "$work/calibrated.h5" -o "$work/calibrated.html" 2>/dev/null

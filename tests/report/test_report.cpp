@@ -6,7 +6,9 @@
 #include <stdexcept>
 
 #include "report/charts.hpp"
+#include "report/forecast.hpp"
 #include "report/html.hpp"
+#include "report/sections.hpp"
 #include "report/settings.hpp"
 
 using namespace averted::report;
@@ -77,6 +79,34 @@ TEST(ReportSettings, ListsOnlyChangedSettingsWithDatesAndSources) {
                               "levers:\n  budget:\n    total_per_year: 2.4e+08  # from l.yaml:2\n");
   ASSERT_EQ(budget.size(), 1u);
   EXPECT_EQ(budget[0].after, "240,000,000");  // not 2.4e+08
+}
+
+// The local-area section: a value set in the area's file is its own; one from the base
+// file (England's baseline) or the model's default is England's; run settings are neither.
+TEST(ReportLocalArea, SaysWhichValuesAreTheAreasOwn) {
+  Forecast f;
+  const std::string area =
+      "# Merged scenario: local/a.yaml\n# files, base first: england/baseline.yaml local/a.yaml\n# hash: abc\n"
+      "scenario:\n  name: \"Area <b>one</b>\"  # from local/a.yaml:3\nrun:\n  seed: 7  # from england/baseline.yaml:2\n"
+      "overdose:\n  fatality: 0.067  # from england/baseline.yaml:40\n  trend: 0.5  # default\n"
+      "local_area:\n  name: \"Town & <i>sea</i>\"  # from local/a.yaml:6\n  opiate_crack_users: 2052  # from local/a.yaml:9\n";
+  f.scenarios.push_back({"Area <b>one</b>", "local/a.yaml", "abc", area});
+  const std::string html = local_area_section(f);
+  EXPECT_NE(html.find("<h2 id=\"local-area\">Local area: Town &amp; &lt;i&gt;sea&lt;/i&gt;</h2>"), std::string::npos);
+  EXPECT_NE(html.find("The area's own values: 2 setting(s)"), std::string::npos) << html;  // name and users
+  EXPECT_NE(html.find("<code>local_area.opiate_crack_users</code>"), std::string::npos);
+  EXPECT_NE(html.find("<code>local/a.yaml:9</code>"), std::string::npos);
+  EXPECT_NE(html.find("England&#39;s defaults: the other 2 settings (from england/baseline.yaml"), std::string::npos);
+  EXPECT_LT(html.find("local_area.opiate_crack_users"), html.find("<details>"));  // in the area's table
+  EXPECT_GT(html.find("overdose.fatality"), html.find("<details>"));              // among England's
+  EXPECT_EQ(html.find("run.seed"), std::string::npos);
+  EXPECT_EQ(html.find("<b>"), std::string::npos);  // escaped
+  // England: local_area.name left empty, so nothing is shown.
+  Forecast england;
+  england.scenarios.push_back({"England", "england/baseline.yaml", "def",
+                               "scenario:\n  name: \"England\"  # from england/baseline.yaml:3\n"
+                               "local_area:\n  name: \"\"  # default\n  opiate_crack_users: 313971  # default\n"});
+  EXPECT_EQ(local_area_section(england), "");
 }
 
 // Printed in black and white, series are told apart by lightness alone: every shade
