@@ -7,8 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -64,8 +62,6 @@ struct PersonContext {
   Uniforms4 draw(Decision d, PersonId i) { return random.uniforms(d, i, step, sub++); }
 };
 
-class ThreadTallies;  // the kernel's per-thread tallies (core/simulation.cpp)
-
 // A phase that runs once per step on one thread (entrants, capacity, census).
 struct StepContext {
   Population& pop;
@@ -73,15 +69,6 @@ struct StepContext {
   Tally& tally;
   const Clock& clock;
   std::uint32_t step;
-  ThreadTallies* threads = nullptr;  // set by the kernel; without it for_each_person runs here
-
-  // Calls fn(ctx, i) for every listed person, in parallel, each thread with its own
-  // tally and each person with a fresh PersonContext (draws keyed by person, step and
-  // sub-index 0, 1, ...). For a phase that decides in order who gets something, then
-  // changes many people: fn may change only person i's columns and per-thread counts,
-  // and the people must be distinct. Tallies are integers, so the outputs do not
-  // depend on the number of threads.
-  void for_each_person(std::span<const PersonId> people, const std::function<void(PersonContext&, PersonId)>& fn);
 };
 
 class Model {

@@ -245,28 +245,6 @@ bool checks_forced_by_environment() {
 
 }  // namespace
 
-class ThreadTallies : public tbb::enumerable_thread_specific<Tally> {
- public:
-  using tbb::enumerable_thread_specific<Tally>::enumerable_thread_specific;
-};
-
-void StepContext::for_each_person(std::span<const PersonId> people,
-                                  const std::function<void(PersonContext&, PersonId)>& fn) {
-  auto one = [&](Tally& t, PersonId i) {
-    PersonContext pctx{pop, random, t, step};
-    fn(pctx, i);
-  };
-  if (threads == nullptr) {
-    for (PersonId i : people) one(tally, i);
-    return;
-  }
-  // Small grains: each person is a handful of scattered cache lines, not a long loop.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, people.size(), 256), [&](const auto& r) {
-    Tally& t = threads->local();
-    for (std::size_t k = r.begin(); k != r.end(); ++k) one(t, people[k]);
-  });
-}
-
 std::vector<std::string> step_plan(const Model& model) {
   std::vector<std::string> plan = {
       "census (parallel over people; only at the start of an output period)",
@@ -300,7 +278,7 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   Population pop;
   model.add_columns(pop);
   Tally main_tally(tables);
-  ThreadTallies thread_tallies([&] { return Tally(tables); });
+  tbb::enumerable_thread_specific<Tally> thread_tallies([&] { return Tally(tables); });
 
   const Clock& clock = settings.clock;
   StepContext start{pop, random, main_tally, clock, 0};
@@ -319,7 +297,7 @@ RunOutputs run_simulation(Model& model, const RunSettings& settings, RunStats* s
   const PersonId initial = pop.size();
   if (check) check_people(model, pop, absorbing, alive, initial, 0, 0.0, 0);
   for (std::uint32_t step = 0; step < steps; ++step) {
-    StepContext sctx{pop, random, main_tally, clock, step, &thread_tallies};
+    StepContext sctx{pop, random, main_tally, clock, step};
     if (model.is_period_start(step)) {
       const std::uint32_t period = model.period_of_step(step);
       tbb::parallel_for(tbb::blocked_range<PersonId>(0, pop.size(), kGrain), [&](const auto& r) {

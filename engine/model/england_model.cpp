@@ -56,13 +56,6 @@ std::vector<std::string> names(auto const& arr) {
   return std::vector<std::string>(arr.begin(), arr.end());
 }
 
-// The people of the first n entries of a ranked list.
-std::vector<PersonId> first_people(const std::vector<std::pair<float, PersonId>>& ranked, std::size_t n) {
-  std::vector<PersonId> people(n);
-  for (std::size_t k = 0; k < n; ++k) people[k] = ranked[k].second;
-  return people;
-}
-
 }  // namespace
 
 double LeverWindow::share_of(double a, double b) const {
@@ -1001,34 +994,29 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
                               : static_cast<double>(queue.size());
   const bool ranked = limited && p_.capacity.queue != Parameters::kFifo;
   if ((ctx.step + 1) % kCaseManagementEvery == 0 || (ranked && free >= 1.0)) tidy();
-  std::vector<PersonId> admit;
+  std::size_t admitted = 0;
   if (free >= 1.0 && !queue.empty()) {
     if (ranked) rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
     const auto places = static_cast<std::size_t>(free);
-    // Who gets the places is decided here, in queue order; the moves are then made in
-    // parallel (each touches one person, scattered through memory).
+    PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
     std::size_t k = 0;
-    for (; k < queue.size() && admit.size() < places; ++k) {
+    for (; k < queue.size() && admitted < places; ++k) {
       const auto [joined, i] = queue[k];
       if (!still_waiting(queue[k])) continue;
       record(kYearsWaited, t - joined);
-      // Off the list now, so an older entry of the same person is no longer valid.
-      if (service == kServiceResidential) people[i].queued_residential = 0;
-      admit.push_back(i);
+      if (service == kServiceOst) {
+        start_ost(pctx, i, t);
+      } else {
+        people[i].queued_residential = 0;
+        count_waiting(kServiceResidential, -1);
+        move(pctx, i, kResidential, t);
+      }
+      pop.reschedule(i, static_cast<float>(t));  // their hazards changed
+      ++admitted;
     }
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(k));
     if (ranked) std::sort(queue.begin(), queue.end());  // back to joining order
   }
-  ctx.for_each_person(admit, [&](PersonContext& pctx, PersonId i) {
-    if (service == kServiceOst) {
-      start_ost(pctx, i, t);
-    } else {
-      count_waiting(kServiceResidential, -1);
-      move(pctx, i, kResidential, t);
-    }
-    pctx.pop.reschedule(i, static_cast<float>(t));  // their hazards changed
-  });
-  const std::size_t admitted = admit.size();
   record(kAdmittedFromList, static_cast<double>(admitted));
   if (limited) {
     if (admitted > 0 && static_cast<double>(occupied(service)) > std::floor(limit)) {
@@ -1109,12 +1097,13 @@ void EnglandModel::allocate_kits(StepContext& ctx, double t) {
     rank(ctx, candidates, t, p_.capacity.queue == Parameters::kRisk ? Parameters::kRisk : Parameters::kRandom,
          kKitAllocationDraw);
     const std::size_t n = std::min(candidates.size(), static_cast<std::size_t>(kits));
-    ctx.for_each_person(first_people(candidates, n), [&](PersonContext& pctx, PersonId i) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const PersonId i = candidates[k].second;
       people[i].naloxone_expiry = static_cast<float>(t + p_.kit_shelf_life);
-      pctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + kit_channel(pop.state[i]));
-      add_cost(pctx.tally, t - ctx.clock.step_length() / 2, kCostNaloxone, p_.cost_kit);
+      ctx.tally.add(kNaloxone, period * kNaloxoneFlowCount + kit_channel(pop.state[i]));
+      add_cost(ctx.tally, t - ctx.clock.step_length() / 2, kCostNaloxone, p_.cost_kit);
       pop.reschedule(i, static_cast<float>(t));  // fatality changed
-    });
+    }
   }
 }
 
@@ -1131,12 +1120,14 @@ void EnglandModel::allocate_outreach(StepContext& ctx, double t) {
   rank(ctx, candidates, t, p_.capacity.queue == Parameters::kRisk ? Parameters::kRisk : Parameters::kRandom,
        kOutreachDraw);
   const std::size_t n = std::min(candidates.size(), static_cast<std::size_t>(contacts));
+  PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
   const std::uint32_t period = period_of_step(ctx.step);
-  ctx.for_each_person(first_people(candidates, n), [&](PersonContext& pctx, PersonId i) {
-    pctx.tally.add(kEvents, period * kEventCount + kOutreachContact);
+  for (std::size_t k = 0; k < n; ++k) {
+    const PersonId i = candidates[k].second;
+    ctx.tally.add(kEvents, period * kEventCount + kOutreachContact);
     move(pctx, i, kHarmReduction, t);
-    pctx.pop.reschedule(i, static_cast<float>(t));
-  });
+    pop.reschedule(i, static_cast<float>(t));
+  }
 }
 
 void EnglandModel::end_step(StepContext& ctx) {
