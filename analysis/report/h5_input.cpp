@@ -1,6 +1,6 @@
 #include "report/h5_input.hpp"
 
-#include "uncertainty/hdf5_handles.hpp"
+#include "results/hdf5_handles.hpp"
 
 #include <stdexcept>
 

@@ -5,6 +5,8 @@
 // The layout is documented in docs/results-format.md: keep the two in step.
 #include "results/results_file.hpp"
 
+#include "results/hdf5_handles.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -91,22 +93,6 @@ constexpr const char* kLeading[3] = {"scenario", "draw", "replicate"};
 
 // ---- HDF5 plumbing -------------------------------------------------------------
 
-// Switches off HDF5's automatic printing of error stacks for the calling thread (the
-// threadsafe library keeps one error stack per thread) and restores it on exit.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
 
 // The most specific message on the current HDF5 error stack ("" if none).
 std::string hdf5_error_text() {
@@ -889,7 +875,7 @@ ResultsFile::ResultsFile(ResultsFile&&) noexcept = default;
 ResultsFile& ResultsFile::operator=(ResultsFile&& other) noexcept {
   if (this != &other) {
     if (impl_) {
-      QuietHdf5 quiet;
+      hdf5::Silence quiet;
       impl_.reset();
     }
     impl_ = std::move(other.impl_);
@@ -898,7 +884,7 @@ ResultsFile& ResultsFile::operator=(ResultsFile&& other) noexcept {
 }
 ResultsFile::~ResultsFile() {
   if (!impl_) return;
-  QuietHdf5 quiet;
+  hdf5::Silence quiet;
   std::lock_guard lock(impl_->mutex);
   impl_->tables.clear();
   impl_->done_ds.reset();
@@ -978,7 +964,7 @@ ResultsFile ResultsFile::create(const fs::path& final_path, const ResultsLayout&
   impl->done.assign(layout.scenarios.size() * layout.draws * layout.replicates, 0);
 
   check_not_in_use(impl->partial_path);
-  QuietHdf5 quiet;
+  hdf5::Silence quiet;
   if (resume && fs::exists(impl->partial_path, ec)) {
     impl->reopen(prov);
     impl->resumed = true;
@@ -1050,7 +1036,7 @@ void ResultsFile::write_run(std::uint32_t s, std::uint32_t d, std::uint32_t r,
                       m.partial_path.string(), specs[i].name, specs[i].size(), run_name, n));
   }
 
-  QuietHdf5 quiet;
+  hdf5::Silence quiet;
   const H5& h5 = m.h5;
   try {
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -1126,7 +1112,7 @@ void ResultsFile::write_summary(const std::string& name, const TableSpec& spec,
     }
   }
 
-  QuietHdf5 quiet;
+  hdf5::Silence quiet;
   const H5& h5 = m.h5;
   const std::string self_path = "/summary/" + name;
   if (h5.exists(m.file, self_path)) {  // written before (e.g. by a session that crashed before
@@ -1214,7 +1200,7 @@ void ResultsFile::finalize() {
                     m.partial_path.string(), n_missing, m.done.size(), list));
   }
 
-  QuietHdf5 quiet;
+  hdf5::Silence quiet;
   try {
     m.write_complete(1);
     m.h5.check(H5Fflush(m.file, H5F_SCOPE_LOCAL), "flushing");

@@ -1,6 +1,6 @@
 #include "uncertainty/results_reader.hpp"
 
-#include "uncertainty/hdf5_handles.hpp"
+#include "results/hdf5_handles.hpp"
 
 #include <stdexcept>
 

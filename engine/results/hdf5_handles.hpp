@@ -1,12 +1,15 @@
-// Small RAII helpers for reading HDF5 with the C API. Includes <hdf5.h>: include it
-// only from .cpp files that read results (results_reader.cpp, analysis/report).
+// Small RAII helpers for HDF5 with the C API. Includes <hdf5.h>: include it
+// only from .cpp files that touch results files (results_file.cpp, results_reader.cpp,
+// analysis/report).
 #pragma once
 
 #include <hdf5.h>
 
 namespace averted::hdf5 {
 
-// HDF5 prints its own error stack by default; readers throw instead.
+// HDF5 prints its own error stack by default; we throw instead. Switches printing off
+// for the calling thread (the threadsafe library keeps one stack per thread) and
+// restores it on exit.
 struct Silence {
   H5E_auto2_t func = nullptr;
   void* data = nullptr;
