@@ -1,8 +1,9 @@
 // The report's "Local area" section: for each scenario of a local area (local_area.name
-// set), the values that are the area's own, with the file and line that set them, and the
-// settings left at England's defaults. The values come from each scenario's merged YAML
+// set), the values that are the area's own and the choices of a scenario extending the
+// area's file (a lever for the area), with the file and line that set them, and the settings left at England's defaults. The values come from each scenario's merged YAML
 // in the results file; they are settings, not results, so they are not <data> numbers.
 #include <algorithm>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,14 +18,16 @@
 namespace averted::report {
 namespace {
 
-// The base-most file of the scenario's chain ("" for a scenario of one file), from the
-// merged YAML's "# files, base first: a b c" line.
-std::string national_file(const std::string& merged_yaml) {
+// The scenario's chain of files, base first, from the merged YAML's "# files, base
+// first: a b c" line (empty when there is none).
+std::vector<std::string> chain_of(const std::string& merged_yaml) {
   const std::string marker = "\n# files, base first: ";
   const std::size_t at = merged_yaml.find(marker);
   if (at == std::string::npos) return {};
-  const std::size_t start = at + marker.size();
-  return merged_yaml.substr(start, merged_yaml.find_first_of(" \n", start) - start);
+  std::istringstream line(merged_yaml.substr(at + marker.size(), merged_yaml.find('\n', at + 1) - at - marker.size()));
+  std::vector<std::string> files;
+  for (std::string f; line >> f;) files.push_back(f);
+  return files;
 }
 
 // "scenarios/local/blackpool.yaml:21" -> "scenarios/local/blackpool.yaml".
@@ -60,17 +63,27 @@ std::string local_area_section(const Forecast& f) {
     if (name == settings.end() || plain_text(name->second.value).empty()) continue;
     const std::string area = plain_text(name->second.value);
     if (std::find(areas.begin(), areas.end(), area) == areas.end()) areas.push_back(area);
-    const std::string national = national_file(scenario.merged_yaml);
-    std::vector<std::pair<std::string, SettingText>> own, england;
+    const std::vector<std::string> files = chain_of(scenario.merged_yaml);
+    const std::string area_file = file_of(name->second.origin);
+    std::vector<std::pair<std::string, SettingText>> own, chosen, england;
     for (const auto& [path, s] : settings) {
-      if (is_run_setting(path)) continue;
-      (is_area_setting(path, file_of(s.origin), national) ? own : england).emplace_back(path, s);
+      switch (setting_source(path, file_of(s.origin), files, area_file)) {
+        case SettingSource::area: own.emplace_back(path, s); break;
+        case SettingSource::scenario: chosen.emplace_back(path, s); break;
+        case SettingSource::england: england.emplace_back(path, s); break;
+        case SettingSource::run: break;
+      }
     }
     body += fmt::format("<h3>{} ({})</h3>\n<p>The area's own values: {} setting(s), set in the area's files.</p>\n",
                         escape(scenario.name), escape(area), own.size());
     body += setting_rows(own);
+    if (!chosen.empty()) {
+      body += fmt::format("<p>This scenario's choices, beyond the area's own file: {} setting(s).</p>\n",
+                          chosen.size());
+      body += setting_rows(chosen);
+    }
     body += details(fmt::format("England's defaults: the other {} settings{}", england.size(),
-                                national.empty() ? std::string() : " (from " + national + " or the model's defaults)"),
+                                files.size() > 1 ? " (from " + files.front() + " or the model's defaults)" : std::string()),
                     setting_rows(england));
   }
   if (body.empty()) return {};

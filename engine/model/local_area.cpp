@@ -255,8 +255,12 @@ bool is_run_setting(const std::string& path) {
   return path.rfind("scenario.", 0) == 0 || path.rfind("run.", 0) == 0 || path.rfind("output.", 0) == 0;
 }
 
-bool is_area_setting(const std::string& path, const std::string& origin_file, const std::string& national_file) {
-  return !is_run_setting(path) && !origin_file.empty() && origin_file != national_file;
+SettingSource setting_source(const std::string& path, const std::string& origin_file,
+                             const std::vector<std::string>& files, const std::string& area_file) {
+  if (is_run_setting(path)) return SettingSource::run;
+  if (origin_file.empty() || (files.size() > 1 && origin_file == files.front())) return SettingSource::england;
+  const auto at = [&](const std::string& f) { return std::find(files.begin(), files.end(), f) - files.begin(); };
+  return at(origin_file) > at(area_file) ? SettingSource::scenario : SettingSource::area;
 }
 
 std::string local_area_summary(const Scenario& s) {
@@ -280,25 +284,27 @@ std::string local_area_summary(const Scenario& s) {
     }
     out += fmt::format("  birth cohorts weighted by age in {:g}: {}\n", a.estimate_year, weights);
   }
-  // A value is the area's own when a file other than the base-most (England's baseline)
-  // sets it; otherwise it is England's default.
-  const auto& files = s.files();
-  const std::string national_file = files.size() > 1 ? files.front().string() : std::string();
-  std::vector<std::string> local;
+  std::vector<std::string> files;
+  for (const auto& f : s.files()) files.push_back(f.string());
+  const std::string area_file = s.setting("local_area.name").origin.file;
+  std::vector<std::string> own, chosen;
   std::size_t national = 0;
   for (const auto& [path, setting] : s.settings()) {
-    if (is_run_setting(path)) continue;
-    if (!is_area_setting(path, setting.origin.file, national_file)) {
-      ++national;
-    } else {
-      local.push_back(fmt::format("    {} = {}  ({})", path, format_value(*s.table()->find(path), setting.value),
-                                  setting.origin.describe()));
-    }
+    const SettingSource source = setting_source(path, setting.origin.file, files, area_file);
+    if (source == SettingSource::england) ++national;
+    if (source != SettingSource::area && source != SettingSource::scenario) continue;
+    (source == SettingSource::area ? own : chosen)
+        .push_back(fmt::format("    {} = {}  ({})", path, format_value(*s.table()->find(path), setting.value),
+                               setting.origin.describe()));
   }
-  out += fmt::format("  the area's own values ({}):\n", local.size());
-  for (const auto& line : local) out += line + "\n";
+  out += fmt::format("  the area's own values ({}):\n", own.size());
+  for (const auto& line : own) out += line + "\n";
+  if (!chosen.empty()) {
+    out += fmt::format("  this scenario's choices, beyond the area's own file ({}):\n", chosen.size());
+    for (const auto& line : chosen) out += line + "\n";
+  }
   out += fmt::format("  England's defaults: the other {} settings{}\n", national,
-                     national_file.empty() ? "" : " (from " + national_file + ")");
+                     files.size() > 1 ? " (from " + files.front() + ")" : "");
   return out;
 }
 

@@ -50,11 +50,15 @@ struct LocalArea {
 // against using outside it, with starting treatment multiplied by `entry_rr`.
 double pathway_treatment_odds(const Scenario& scenario, double entry_rr, double year);
 
-// Whether a setting is the area's own: set in a file of the scenario other than
-// `national_file`, the base-most of its chain (England's baseline; "" for a scenario of
-// one file). Settings from that file or the model's defaults (`origin_file` "") are
-// England's. Run settings (below) are neither.
-bool is_area_setting(const std::string& path, const std::string& origin_file, const std::string& national_file);
+// Where a setting of a local-area scenario comes from. `files` is the scenario's chain,
+// base first; the base-most (England's baseline, when there is more than one file) and
+// the model's defaults (`origin_file` "") give England's values. `area_file` is the file
+// that names the area (sets local_area.name): it and the files between it and the base
+// give the area's own values; files extending it (a lever scenario for the area) give
+// this scenario's choices. Run settings (below) are none of these.
+enum class SettingSource { run, area, scenario, england };
+SettingSource setting_source(const std::string& path, const std::string& origin_file,
+                             const std::vector<std::string>& files, const std::string& area_file);
 // scenario., run. and output. settings: the scenario's label and how it is run.
 bool is_run_setting(const std::string& path);
 

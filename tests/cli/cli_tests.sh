@@ -49,6 +49,13 @@ PY
 grep -q "^Local area: Blackpool" "$work/local.out" || fail "no local-area block in the report"
 grep -q "local_area.opiate_crack_users = 2052  (.*scenarios/local/blackpool.yaml:21)" "$work/local.out" \
     || fail "the area's own value and where it was set are not listed"
+# A lever set in a scenario extending the area's file is that scenario's choice, not the area's own value.
+"$averted" run "$src/scenarios/local/blackpool_naloxone.yaml" --dry-run -o "$work/dry.h5" >"$work/lever.out"
+sed -n "/the area's own values/,/this scenario's choices/p" "$work/lever.out" | grep -q "levers\." \
+    && fail "a lever is listed among the area's own values"
+sed -n "/this scenario's choices, beyond the area's own file (3)/,/England's defaults/p" "$work/lever.out" \
+    | grep -q "^    levers.naloxone.supply_rr = 3  (.*scenarios/local/blackpool_naloxone.yaml:12)" \
+    || fail "the naloxone scenario's lever is not listed as its choice"
 grep -q "England's defaults: the other [0-9]* settings (from .*scenarios/england/baseline.yaml)" "$work/local.out" \
     || fail "England's defaults are not reported"
 echo "cli tests passed"

@@ -38,13 +38,15 @@ def rows(table):
             for m in re.finditer(r"<tr><td><code>([^<]+)</code>.*?</tr>", table, re.S)}
 for i, part in enumerate(parts):
     own_table, defaults = part.split("<details>")
-    own, england = rows(own_table), rows(defaults)
+    own_table, _, chosen_table = own_table.partition("This scenario's choices")
+    own, chosen, england = rows(own_table), rows(chosen_table), rows(defaults)
     row = own["local_area.opiate_crack_users"]
     assert " 2052 " in row and f"scenarios/local/blackpool.yaml:{line}" in row, row
     assert "local_area.opiate_crack_users" not in england
     assert "england/baseline.yaml" in england["overdose.fatality"], "a national value is England's"
-    assert ("levers.naloxone.supply_rr" in own) == (i == 1), "the lever is the naloxone scenario's own value"
-    assert not any(p.startswith(("run.", "scenario.", "output.")) for p in list(own) + list(england))
+    assert ("levers.naloxone.supply_rr" in chosen) == (i == 1), "the lever is the naloxone scenario's choice"
+    assert not any(p.startswith("levers.") for p in own), "blackpool.yaml sets no lever"
+    assert not any(p.startswith(("run.", "scenario.", "output.")) for p in list(own) + list(chosen) + list(england))
     n = int(re.search(r"England.s defaults: the other (\d+) settings", html.unescape(part)).group(1))
     assert n == len(england) and n > 100, (n, len(england))
     assert re.search(rf"The area's own values: {len(own)} setting", part)

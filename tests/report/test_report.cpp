@@ -81,23 +81,32 @@ TEST(ReportSettings, ListsOnlyChangedSettingsWithDatesAndSources) {
   EXPECT_EQ(budget[0].after, "240,000,000");  // not 2.4e+08
 }
 
-// The local-area section: a value set in the area's file is its own; one from the base
-// file (England's baseline) or the model's default is England's; run settings are neither.
+// The local-area section: a value set in the area's file is its own; one set in a file
+// extending it (a lever scenario for the area) is that scenario's choice; one from the
+// base file (England's baseline) or the model's default is England's; run settings are
+// none of these.
 TEST(ReportLocalArea, SaysWhichValuesAreTheAreasOwn) {
   Forecast f;
   const std::string area =
-      "# Merged scenario: local/a.yaml\n# files, base first: england/baseline.yaml local/a.yaml\n# hash: abc\n"
+      "# Merged scenario: local/a_kits.yaml\n# files, base first: england/baseline.yaml local/a.yaml local/a_kits.yaml\n"
+      "# hash: abc\n"
       "scenario:\n  name: \"Area <b>one</b>\"  # from local/a.yaml:3\nrun:\n  seed: 7  # from england/baseline.yaml:2\n"
       "overdose:\n  fatality: 0.067  # from england/baseline.yaml:40\n  trend: 0.5  # default\n"
-      "local_area:\n  name: \"Town & <i>sea</i>\"  # from local/a.yaml:6\n  opiate_crack_users: 2052  # from local/a.yaml:9\n";
+      "local_area:\n  name: \"Town & <i>sea</i>\"  # from local/a.yaml:6\n  opiate_crack_users: 2052  # from local/a.yaml:9\n"
+      "levers:\n  naloxone:\n    supply_rr: 3  # from local/a_kits.yaml:12\n    kit_on_release: 0.5  # from local/a.yaml:11\n";
   f.scenarios.push_back({"Area <b>one</b>", "local/a.yaml", "abc", area});
   const std::string html = local_area_section(f);
   EXPECT_NE(html.find("<h2 id=\"local-area\">Local area: Town &amp; &lt;i&gt;sea&lt;/i&gt;</h2>"), std::string::npos);
-  EXPECT_NE(html.find("The area's own values: 2 setting(s)"), std::string::npos) << html;  // name and users
+  EXPECT_NE(html.find("The area's own values: 3 setting(s)"), std::string::npos) << html;  // name, users, kits
   EXPECT_NE(html.find("<code>local_area.opiate_crack_users</code>"), std::string::npos);
   EXPECT_NE(html.find("<code>local/a.yaml:9</code>"), std::string::npos);
   EXPECT_NE(html.find("England&#39;s defaults: the other 2 settings (from england/baseline.yaml"), std::string::npos);
-  EXPECT_LT(html.find("local_area.opiate_crack_users"), html.find("<details>"));  // in the area's table
+  const std::size_t chosen = html.find("This scenario's choices, beyond the area's own file: 1 setting(s)");
+  ASSERT_NE(chosen, std::string::npos) << html;
+  EXPECT_LT(html.find("local_area.opiate_crack_users"), chosen);  // in the area's table
+  EXPECT_LT(html.find("levers.naloxone.kit_on_release"), chosen);  // set in the area's own file
+  EXPECT_LT(chosen, html.find("<code>levers.naloxone.supply_rr</code>"));
+  EXPECT_LT(html.find("<code>levers.naloxone.supply_rr</code>"), html.find("<details>"));
   EXPECT_GT(html.find("overdose.fatality"), html.find("<details>"));              // among England's
   EXPECT_EQ(html.find("run.seed"), std::string::npos);
   EXPECT_EQ(html.find("<b>"), std::string::npos);  // escaped
