@@ -82,6 +82,7 @@ td.n,th.n{text-align:right}td.n{white-space:nowrap}
 table.changes td{overflow-wrap:anywhere}table.changes td:first-child{min-width:14rem}small{color:#444}
 thead th{background:#e8e8e8}
 .lead{font-size:1.05rem}.note{color:#333;font-size:.9rem}
+.assumption{border-left:4px solid #b35806;background:#fdf3e7;padding:.2rem .9rem;margin:1rem 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:.6rem 1rem}
 figure{margin:.5rem 0 1rem;break-inside:avoid}figcaption{font-size:.85rem;color:#333}
 svg{max-width:100%;height:auto;font-family:inherit}

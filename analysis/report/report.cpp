@@ -152,6 +152,57 @@ std::string headline(const Forecast& f) {
   return out;
 }
 
+}  // namespace
+
+// The overdose period trend is the assumption that moves a forecast most (docs/calibration.md):
+// say in words what the comparator assumes after the last year of the trend.
+std::string trend_assumption(const Forecast& f) {
+  const auto settings = settings_of(f.scenarios.front().merged_yaml);
+  auto value = [&](const char* path) {
+    const auto it = settings.find(path);
+    return it == settings.end() ? std::nan("") : std::strtod(it->second.value.c_str(), nullptr);
+  };
+  const double trend = value("overdose.period_trend"), start = value("overdose.period_trend_start"),
+               end = value("overdose.period_trend_end");
+  const bool fitted = f.calibration && f.calibration->attrs.count("posterior") &&
+                      !f.calibration->attrs.at("posterior").empty();
+  if (std::isnan(start) || std::isnan(end) || (trend == 1.0 && !fitted)) return "";
+  const int first = static_cast<int>(start) + 1, last = static_cast<int>(end);
+  std::string out = fmt::format(
+      "<div class=\"assumption\" id=\"trend-assumption\"><p><b>The assumption that moves these numbers most.</b> "
+      "Overdose risk in the model changes by a yearly factor from {} to {} (a period effect such as heroin purity or "
+      "other drugs), {}. ",
+      first, last,
+      fitted ? "its size fitted to the observed deaths (posterior <code>" + escape(f.calibration->attrs.at("posterior")) +
+                   "</code>, so it varies between the runs)"
+             : fmt::format("x {:.3g} a year in the comparator's settings", trend));
+  for (const Observed& o : f.observed) {
+    if (!o.primary) continue;
+    const auto at = [&](int year) { return std::find(o.years.begin(), o.years.end(), year) - o.years.begin(); };
+    const auto a = static_cast<std::size_t>(at(first - 1)), b = static_cast<std::size_t>(at(last));
+    if (a < o.years.size() && b < o.years.size()) {
+      out += fmt::format("Observed: {} in {}, {} in {} ({}). ",
+                         number(o.value[a], Style::Count, fmt::format("observed/{}/value/{}", o.id, a)), first - 1,
+                         number(o.value[b], Style::Count, fmt::format("observed/{}/value/{}", o.id, b)), last,
+                         escape(o.label));
+    }
+  }
+  if (last >= f.to) {
+    out += fmt::format("The trend goes on to {}, the end of the period reported here, so the forecast carries it "
+                       "forward.</p></div>\n", last);
+  } else {
+    out += fmt::format(
+        "<b>From {} on, overdose risk is held at its {} level: the forecast assumes the rise stops.</b> If it went "
+        "on, every scenario would have more deaths than shown, and the deaths averted by levers that prevent "
+        "overdose deaths would grow with them. To see that case, set <code>overdose.period_trend_end</code> to a "
+        "later year in the scenario files and run again.</p></div>\n",
+        last + 1, last);
+  }
+  return out;
+}
+
+namespace {
+
 // The years shown in the yearly charts: ten years before the horizon (or from the first
 // observation) to the end of the run.
 std::vector<std::size_t> chart_years(const Forecast& f, const Observed* primary) {
@@ -392,6 +443,7 @@ std::string forecast_html(const Forecast& f) {
   if (f.calibration || !f.observed.empty()) body += " · <a href=\"#calibration\">Fit to observed data</a>";
   body += " · <a href=\"#provenance\">Provenance</a> · <a href=\"#how-to-read\">How to read this report</a></p></nav>\n";
   body += headline(f);
+  body += trend_assumption(f);
   body += how_to_read(f);
   body += deaths_by_year(f);
   body += fmt::format("<h2 id=\"breakdown\">Deaths by cause and by age, {}</h2>\n", f.horizon);

@@ -15,6 +15,10 @@ struct Forecast;
 
 // The report of one forecast as a complete HTML document.
 std::string forecast_html(const Forecast& f);
+// The comparator's overdose period trend in words: over which years it applies, whether
+// it was fitted, the observed rise it stands for, and what the forecast assumes after it.
+// "" when there is no trend (factor 1, not calibrated).
+std::string trend_assumption(const Forecast& f);
 // Two forecasts side by side: the headline of each, where their assumptions differ,
 // and (when given, from attribute()) how much each difference moves the answer.
 std::string comparison_html(const Forecast& a, const Forecast& b, const std::vector<Attribution>& attribution = {});

@@ -8,6 +8,7 @@
 #include "report/charts.hpp"
 #include "report/forecast.hpp"
 #include "report/html.hpp"
+#include "report/report.hpp"
 #include "report/sections.hpp"
 #include "report/settings.hpp"
 
@@ -120,6 +121,45 @@ TEST(ReportLocalArea, SaysWhichValuesAreTheAreasOwn) {
 
 // Printed in black and white, series are told apart by lightness alone: every shade
 // must be lighter than the one before by a visible step (luma, 0-255, Rec. 601).
+// The overdose period trend in words: nothing without one; with one, the years it covers,
+// and that the forecast holds it after its last year (or carries it when it reaches the
+// end of the horizon); when calibrated, the posterior and the observed rise it stands for.
+TEST(ReportTrend, SaysWhatTheForecastAssumesAfterTheTrend) {
+  const auto forecast = [](const std::string& trend, const std::string& end) {
+    Forecast f;
+    f.to = 2030;
+    f.scenarios.push_back({"Baseline", "b.yaml", "h",
+                           "# Merged scenario: b.yaml\noverdose:\n  period_trend: " + trend +
+                               "  # from b.yaml:3\n  period_trend_start: 2012  # default\n  period_trend_end: " + end +
+                               "  # default\n"});
+    return f;
+  };
+  EXPECT_EQ(trend_assumption(forecast("1", "2023")), "");
+  const std::string held = trend_assumption(forecast("1.06", "2023"));
+  EXPECT_NE(held.find("from 2013 to 2023"), std::string::npos) << held;
+  EXPECT_NE(held.find("x 1.06 a year"), std::string::npos) << held;
+  EXPECT_NE(held.find("From 2024 on, overdose risk is held at its 2023 level"), std::string::npos) << held;
+  const std::string carried = trend_assumption(forecast("1.06", "2030"));
+  EXPECT_EQ(carried.find("held at"), std::string::npos) << carried;
+  EXPECT_NE(carried.find("carries it forward"), std::string::npos) << carried;
+
+  Forecast fitted = forecast("1", "2023");  // the posterior, not the file, sets the trend
+  fitted.calibration = Calibration{{{"posterior", "england.posterior.csv"}}, {}, {}, {}, {}};
+  Observed deaths;
+  deaths.id = "drug_deaths";
+  deaths.label = "Drug deaths";
+  deaths.primary = true;
+  deaths.years = {2011, 2012, 2023};
+  deaths.value = {1600, 1492, 3353};
+  fitted.observed.push_back(deaths);
+  const std::string text = trend_assumption(fitted);
+  EXPECT_NE(text.find("fitted to the observed deaths (posterior <code>england.posterior.csv</code>"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("data-src=\"observed/drug_deaths/value/1\""), std::string::npos) << text;  // 2012
+  EXPECT_NE(text.find("data-src=\"observed/drug_deaths/value/2\""), std::string::npos) << text;  // 2023
+  EXPECT_NE(text.find("in 2012"), std::string::npos) << text;
+}
+
 TEST(ReportCharts, ShadesSurviveGreyscalePrinting) {
   for (std::size_t n : {2u, 5u, 9u, 11u}) {
     double previous = -1;
