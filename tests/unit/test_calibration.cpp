@@ -348,7 +348,10 @@ TEST(Calibration, RecoversKnownParametersFromModelGeneratedData) {
 }
 
 TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterruptedOneDoes) {
-  const Scenario s = recovery_scenario();
+  // A quarter of the recovery test's population: identity holds at any size, and the
+  // test runs under ThreadSanitizer.
+  Scenario s = recovery_scenario();
+  s.set("run.population_scale", 0.005, {});
   const std::vector<std::string> paths = {"overdose.cohort_mean_multiplier", "pathway.ost_dropout_rate"};
   const Evaluator evaluator(s, paths, recovery_targets(std::vector<double>(11, 1500), std::vector<double>(11, 40000)));
   std::vector<EvalTask> tasks;
