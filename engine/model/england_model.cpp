@@ -76,6 +76,8 @@ Parameters Parameters::from(const Scenario& s) {
   p.initial_size = s.real("population.initial_size");
   p.new_injectors = s.series("population.new_injectors");
   p.initiation_age = s.series("population.initiation_age");
+  const double shift = s.real("population.initiation_age_shift");
+  for (double& age : p.initiation_age.values) age += shift;
   p.initiates_per_injector = s.real("population.initiates_per_injector");
   p.initiation_age_sd = s.real("population.initiation_age_sd");
   p.share_male = s.real("population.share_male");

@@ -42,7 +42,8 @@ struct Parameters {
   bool weekly = false;
 
   double initial_size = 0;
-  Series new_injectors, initiation_age;
+  Series new_injectors;
+  Series initiation_age;  // population.initiation_age plus population.initiation_age_shift
   double initiates_per_injector = 1, initiation_age_sd = 0, share_male = 0, share_injecting = 0;
   double cessation = 0, emigration = 0;
 

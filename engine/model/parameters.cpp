@@ -156,6 +156,11 @@ void declare_england_parameters(ParamTable& t) {
                "calendar year", 1900, 2200, "Median age at starting heroin use, by year.",
                "Lewer et al. 2022 (Addiction): median age at first injection 22 (1990) to 33 "
                "(2019), EVIDENCE.md section 2"));
+  t.add(real("population.initiation_age_shift", 0.0, "years", -15.0, 15.0,
+             "Years added to every value of population.initiation_age (the starting population's and "
+             "every entrant's median age at starting use); a number, so the calibration can fit it.",
+             "design choice: 0 keeps the evidence-based series; scenarios/england/calibration.yaml "
+             "fits it (docs/calibration.md)"));
   t.add(real("population.initiation_age_sd", 6.0, "years", 0.0, 30.0,
              "Spread (standard deviation) of the age at starting use around the median.",
              "assumption: interquartile range of current injectors' age is about 8-10 years "
