@@ -955,9 +955,12 @@ void EnglandModel::rank(StepContext& ctx, std::vector<std::pair<float, PersonId>
 }
 
 bool EnglandModel::on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const {
+  // OST: waiting since the entry was made. Residential: in OST since before the entry
+  // (a referral lapses on leaving OST, so an entry from an earlier OST episode is dead).
   const PersonId i = entry.second;
   return service == kServiceOst ? pop.state[i] == kWaiting && pop.state_since[i] == entry.first
-                                : pop.state[i] == kOst && pop.data(person_)[i].queued_residential;
+                                : pop.state[i] == kOst && pop.state_since[i] <= entry.first &&
+                                      pop.data(person_)[i].queued_residential;
 }
 
 void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) {

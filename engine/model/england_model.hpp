@@ -202,6 +202,10 @@ class EnglandModel final : public Model {
   // (highest score, ties at random). Public so tests can check each rule.
   void rank(StepContext& ctx, std::vector<std::pair<float, PersonId>>& candidates, double t,
             Parameters::Queue rule, Decision decision) const;
+  // Whether a (time joined, person) entry of a waiting list is still waiting: the list
+  // keeps entries of people who left until it is tidied, so an entry must not come
+  // back to life when its person joins the list again later (public for tests).
+  bool on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const;
   Column<PersonRecord> person_column() const { return person_; }
   // Cells of one period of an output table (tables are indexed [period][rest...]).
   std::size_t cells_per_period(std::size_t table) const { return outputs_[table].spec.size() / periods_; }
@@ -235,9 +239,6 @@ class EnglandModel final : public Model {
   // Referral to OST: straight in, or onto the waiting list when places are limited.
   void refer_to_ost(PersonContext& ctx, PersonId i, double t) const;
   void allocate_places(StepContext& ctx, Service service, double t);
-  // Whether a (time joined, person) entry of a waiting list is still waiting: the list
-  // keeps entries of people who left until it is tidied.
-  bool on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const;
   void allocate_case_management(StepContext& ctx, double t);
   void allocate_kits(StepContext& ctx, double t);
   void allocate_outreach(StepContext& ctx, double t);

@@ -194,6 +194,23 @@ TEST_F(QueueRules, RandomOrderDoesNotDependOnTheListOrder) {
   EXPECT_NE(order(Parameters::kRandom, c, 8), first);  // a new step draws anew
 }
 
+TEST_F(QueueRules, AnEntryFromAnEarlierEpisodeStaysOffTheList) {
+  // OST: waiting again since 0.6, so the entry made on joining at 0.3 is dead.
+  pop.state_since[0] = 0.6f;
+  EXPECT_TRUE(model->on_list(pop, kServiceOst, {0.6f, 0}));
+  EXPECT_FALSE(model->on_list(pop, kServiceOst, {0.3f, 0}));
+  // Residential: referred at 0.3 in one OST episode, which ended (the referral
+  // lapsed); in OST again since 0.5 and referred again at 0.7. Only the new entry
+  // counts: the old one would admit them with a wait that began in the earlier episode.
+  pop.state[1] = kOst;
+  pop.state_since[1] = 0.5f;
+  people[1].queued_residential = 1;
+  EXPECT_TRUE(model->on_list(pop, kServiceResidential, {0.7f, 1}));
+  EXPECT_FALSE(model->on_list(pop, kServiceResidential, {0.3f, 1}));
+  people[1].queued_residential = 0;  // the new referral lapsed too
+  EXPECT_FALSE(model->on_list(pop, kServiceResidential, {0.7f, 1}));
+}
+
 // Information systems that find those most at risk: the same 10,000 places given by
 // risk score are expected to avert more drug deaths than given at random. Measured
 // without noise from the holders' hazards at allocation (the `case_management`
