@@ -264,6 +264,7 @@ class EnglandModel final : public Model {
   using Arrivals = std::array<std::vector<std::pair<float, PersonId>>, kServiceCount>;
   mutable tbb::enumerable_thread_specific<Arrivals> joined_;  // per thread: no shared vector to contend for
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
+  std::size_t admitted_last_[kServiceCount] = {};  // from each list in the last step (for the list-length check)
   // Every extension (each owns its tables and cost items), the active ones (their hooks
   // are called), and per extension event (id kEventCount + k) its owner and own number.
   std::vector<std::unique_ptr<Extension>> extensions_;
