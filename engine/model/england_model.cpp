@@ -965,6 +965,11 @@ bool EnglandModel::on_list(const Population& pop, Service service, const std::pa
                                       pop.data(person_)[i].queued_residential;
 }
 
+// Waiting-list entries are read this many ahead of the one being decided: each
+// person's columns are a cache miss of their own, and fetching them early lets the
+// misses of several people overlap instead of the sequential phase waiting on each.
+constexpr std::size_t kListLookAhead = 8;
+
 void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) {
   auto& pop = ctx.pop;
   PersonRecord* people = pop.data(person_);
@@ -1010,6 +1015,14 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
     PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
     std::size_t k = 0;
     for (; k < queue.size() && admitted < places; ++k) {
+      if (k + kListLookAhead < queue.size()) {  // start loading a later entry's person
+        const PersonId ahead = queue[k + kListLookAhead].second;
+        __builtin_prefetch(&pop.state[ahead]);
+        __builtin_prefetch(&pop.state_since[ahead]);
+        __builtin_prefetch(&people[ahead]);
+        __builtin_prefetch(&pop.next_time[ahead]);
+        __builtin_prefetch(&pop.next_event[ahead]);
+      }
       const auto [joined, i] = queue[k];
       if (!still_waiting(queue[k])) continue;
       record(kYearsWaited, t - joined);
