@@ -10,6 +10,8 @@
 #include <numeric>
 #include <string>
 
+#include "model/joining_order.hpp"
+
 namespace averted::england {
 namespace {
 
@@ -957,10 +959,18 @@ void EnglandModel::rank(StepContext& ctx, std::vector<std::pair<float, PersonId>
 }
 
 bool EnglandModel::on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const {
+  // OST: waiting since the entry was made. Residential: in OST since before the entry
+  // (a referral lapses on leaving OST, so an entry from an earlier OST episode is dead).
   const PersonId i = entry.second;
   return service == kServiceOst ? pop.state[i] == kWaiting && pop.state_since[i] == entry.first
-                                : pop.state[i] == kOst && pop.data(person_)[i].queued_residential;
+                                : pop.state[i] == kOst && pop.state_since[i] <= entry.first &&
+                                      pop.data(person_)[i].queued_residential;
 }
+
+// Waiting-list entries are read this many ahead of the one being decided: each
+// person's columns are a cache miss of their own, and fetching them early lets the
+// misses of several people overlap instead of the sequential phase waiting on each.
+constexpr std::size_t kListLookAhead = 8;
 
 void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) {
   auto& pop = ctx.pop;
@@ -972,11 +982,15 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
     arrivals.insert(arrivals.end(), per_thread[service].begin(), per_thread[service].end());
     per_thread[service].clear();
   }
-  std::sort(arrivals.begin(), arrivals.end());  // the same order whichever thread saw whom
+  sort_by_joining(arrivals);  // the same order whichever thread saw whom
   queue.insert(queue.end(), arrivals.begin(), arrivals.end());
   // Entries of people no longer waiting (gave up, died, imprisoned) stay in the list
-  // until they reach the front or the list is tidied (every 13 steps, or before
-  // ranking): checking the whole list every step would be sequential work.
+  // until they reach the front or the list is tidied: before ranking, and when they
+  // outnumber the people waiting. Checking the whole list every step, or every few
+  // steps, would be sequential work (a cache miss per entry) that mostly finds people
+  // still waiting; tidying only when over half the entries are dead costs at most
+  // two checks per entry removed, and keeps the list within twice the people waiting
+  // (plus those admitted in the step).
   auto still_waiting = [&](const std::pair<float, PersonId>& e) { return on_list(pop, service, e); };
   auto tidy = [&] {
     queue.erase(std::remove_if(queue.begin(), queue.end(), [&](const auto& e) { return !still_waiting(e); }),
@@ -995,7 +1009,7 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
   const double free = limited ? std::floor(limit) - static_cast<double>(occupied(service))
                               : static_cast<double>(queue.size());
   const bool ranked = limited && p_.capacity.queue != Parameters::kFifo;
-  if ((ctx.step + 1) % kCaseManagementEvery == 0 || (ranked && free >= 1.0)) tidy();
+  if (queue.size() > 2 * static_cast<std::size_t>(occupied(service, true)) || (ranked && free >= 1.0)) tidy();
   std::size_t admitted = 0;
   if (free >= 1.0 && !queue.empty()) {
     if (ranked) rank(ctx, queue, t, p_.capacity.queue, service == kServiceOst ? kQueueDraw : kResidentialQueueDraw);
@@ -1003,6 +1017,14 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
     PersonContext pctx{pop, ctx.random, ctx.tally, ctx.step};
     std::size_t k = 0;
     for (; k < queue.size() && admitted < places; ++k) {
+      if (k + kListLookAhead < queue.size()) {  // start loading a later entry's person
+        const PersonId ahead = queue[k + kListLookAhead].second;
+        __builtin_prefetch(&pop.state[ahead]);
+        __builtin_prefetch(&pop.state_since[ahead]);
+        __builtin_prefetch(&people[ahead]);
+        __builtin_prefetch(&pop.next_time[ahead]);
+        __builtin_prefetch(&pop.next_event[ahead]);
+      }
       const auto [joined, i] = queue[k];
       if (!still_waiting(queue[k])) continue;
       record(kYearsWaited, t - joined);
@@ -1017,8 +1039,9 @@ void EnglandModel::allocate_places(StepContext& ctx, Service service, double t) 
       ++admitted;
     }
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(k));
-    if (ranked) std::sort(queue.begin(), queue.end());  // back to joining order
+    if (ranked) sort_by_joining(queue);  // back to joining order
   }
+  admitted_last_[service] = admitted;
   record(kAdmittedFromList, static_cast<double>(admitted));
   if (limited) {
     if (admitted > 0 && static_cast<double>(occupied(service)) > std::floor(limit)) {
@@ -1161,6 +1184,17 @@ std::string EnglandModel::invariant_problem(const Population& pop, std::uint32_t
   if (waiting != occupied(kServiceOst, true) || waiting != listed) {
     return fmt::format("{} people are waiting for OST, the count says {} and the list holds {}", waiting,
                        occupied(kServiceOst, true), listed);
+  }
+  // Dead entries are tidied away once they outnumber the people waiting (allocate_places),
+  // and admissions since can leave at most as many again.
+  for (Service s : {kServiceOst, kServiceResidential}) {
+    std::size_t live = 0;
+    for (const auto& entry : queue_[s]) live += on_list(pop, s, entry);
+    if (queue_[s].size() > 2 * live + admitted_last_[s]) {
+      return fmt::format("the {} waiting list holds {} entries for {} people waiting ({} admitted last step): "
+                         "entries of people who left are not being tidied away",
+                         s == kServiceOst ? "OST" : "residential", queue_[s].size(), live, admitted_last_[s]);
+    }
   }
   if (over_capacity_admissions_ > 0) {
     return fmt::format("{} admissions left more people than places (by step {})", over_capacity_admissions_, step);

@@ -203,6 +203,10 @@ class EnglandModel final : public Model {
   // (highest score, ties at random). Public so tests can check each rule.
   void rank(StepContext& ctx, std::vector<std::pair<float, PersonId>>& candidates, double t,
             Parameters::Queue rule, Decision decision) const;
+  // Whether a (time joined, person) entry of a waiting list is still waiting: the list
+  // keeps entries of people who left until it is tidied, so an entry must not come
+  // back to life when its person joins the list again later (public for tests).
+  bool on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const;
   Column<PersonRecord> person_column() const { return person_; }
   // Cells of one period of an output table (tables are indexed [period][rest...]).
   std::size_t cells_per_period(std::size_t table) const { return outputs_[table].spec.size() / periods_; }
@@ -236,9 +240,6 @@ class EnglandModel final : public Model {
   // Referral to OST: straight in, or onto the waiting list when places are limited.
   void refer_to_ost(PersonContext& ctx, PersonId i, double t) const;
   void allocate_places(StepContext& ctx, Service service, double t);
-  // Whether a (time joined, person) entry of a waiting list is still waiting: the list
-  // keeps entries of people who left until it is tidied.
-  bool on_list(const Population& pop, Service service, const std::pair<float, PersonId>& entry) const;
   void allocate_case_management(StepContext& ctx, double t);
   void allocate_kits(StepContext& ctx, double t);
   void allocate_outreach(StepContext& ctx, double t);
@@ -264,6 +265,7 @@ class EnglandModel final : public Model {
   using Arrivals = std::array<std::vector<std::pair<float, PersonId>>, kServiceCount>;
   mutable tbb::enumerable_thread_specific<Arrivals> joined_;  // per thread: no shared vector to contend for
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
+  std::size_t admitted_last_[kServiceCount] = {};  // from each list in the last step (for the list-length check)
   // Every extension (each owns its tables and cost items), the active ones (their hooks
   // are called), and per extension event (id kEventCount + k) its owner and own number.
   std::vector<std::unique_ptr<Extension>> extensions_;

@@ -9,6 +9,7 @@
 
 #include "core/simulation.hpp"
 #include "model/england_model.hpp"
+#include "model/joining_order.hpp"
 #include "model/parameters.hpp"
 
 using namespace averted;
@@ -81,6 +82,19 @@ TEST(Capacity, WhenTheLimitEndsEveryoneWaitingIsAdmitted) {
     // At most the one step after the end, while referrals of that step join.
     EXPECT_LT(service(out, y, kServiceOst, kWaitingPersonYears), 1.0) << 1980 + y;
   }
+}
+
+TEST(Capacity, EntriesOfPeopleWhoLeftAreTidiedAway) {
+  // Few places and people giving up fast: most entries die before reaching the front
+  // of the list. The invariant checks (on in run()) fail the run if the list ever holds
+  // more than twice the people waiting plus those just admitted.
+  Scenario s = capped("fifo");
+  s.set("run.end_year", std::int64_t{1990}, {});
+  s.set("levers.capacity.ost_places", 2000.0, {});
+  s.set("levers.capacity.residential_places", 20.0, {});
+  s.set("levers.capacity.waiting_dropoff_rate", 26.0, {});
+  const RunOutputs out = run(s, 2);
+  EXPECT_GT(service(out, 8, kServiceOst, kWaitingPersonYears), 0.0);  // 1988: people wait
 }
 
 // Places tighter than in capped() and 9 years instead of 30, so that the waiting list
@@ -200,6 +214,43 @@ TEST_F(QueueRules, RandomOrderDoesNotDependOnTheListOrder) {
     EXPECT_EQ(order(Parameters::kRandom, c), first);
   }
   EXPECT_NE(order(Parameters::kRandom, c, 8), first);  // a new step draws anew
+}
+
+TEST_F(QueueRules, AnEntryFromAnEarlierEpisodeStaysOffTheList) {
+  // OST: waiting again since 0.6, so the entry made on joining at 0.3 is dead.
+  pop.state_since[0] = 0.6f;
+  EXPECT_TRUE(model->on_list(pop, kServiceOst, {0.6f, 0}));
+  EXPECT_FALSE(model->on_list(pop, kServiceOst, {0.3f, 0}));
+  // Residential: referred at 0.3 in one OST episode, which ended (the referral
+  // lapsed); in OST again since 0.5 and referred again at 0.7. Only the new entry
+  // counts: the old one would admit them with a wait that began in the earlier episode.
+  pop.state[1] = kOst;
+  pop.state_since[1] = 0.5f;
+  people[1].queued_residential = 1;
+  EXPECT_TRUE(model->on_list(pop, kServiceResidential, {0.7f, 1}));
+  EXPECT_FALSE(model->on_list(pop, kServiceResidential, {0.3f, 1}));
+  people[1].queued_residential = 0;  // the new referral lapsed too
+  EXPECT_FALSE(model->on_list(pop, kServiceResidential, {0.7f, 1}));
+}
+
+TEST(JoiningOrder, SortsAsStdSortDoesTiesByIdIncluded) {
+  // Lists of the sizes a step sees, from times within one week of a 25-year run (many
+  // equal floats: ties go to the lower id), and from all over the run, including 0.
+  std::mt19937 g(17);
+  for (int trial = 0; trial < 200; ++trial) {
+    const double week = (trial % 50) * 0.5;
+    const bool wide = trial % 7 == 0;
+    std::vector<std::pair<float, PersonId>> entries;
+    const int n = trial == 0 ? 0 : trial == 1 ? 1 : static_cast<int>(g() % 3000);
+    for (int k = 0; k < n; ++k) {
+      const double t = wide ? std::uniform_real_distribution<>(0.0, 50.0)(g) : week + std::uniform_real_distribution<>(0.0, 1.0 / 52)(g);
+      entries.emplace_back(k % 97 == 0 ? 0.0f : static_cast<float>(t), static_cast<PersonId>(g() % (wide ? 4000000000u : 600000u)));
+    }
+    auto expected = entries;
+    std::sort(expected.begin(), expected.end());
+    sort_by_joining(entries);
+    ASSERT_EQ(entries, expected) << "trial " << trial;
+  }
 }
 
 // Information systems that find those most at risk: the same 10,000 places given by
