@@ -91,14 +91,8 @@ std::string replace_each(const std::string& v, const std::regex& re, int group,
 std::string with_dates(const std::string& v) {
   static const std::regex decimal_number(R"((^|[^0-9.])((1[89]|2[0-2])[0-9][0-9]\.[0-9]+))");
   return replace_each(v, decimal_number, 2, [](const std::string& text) {
-    const double x = std::stod(text);
-    const int year = static_cast<int>(std::floor(x));
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    int day = static_cast<int>(std::lround((x - year) * (leap ? 366 : 365))) + 1, month = 1;
-    const int lengths[12] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    while (month <= 12 && day > lengths[month - 1]) day -= lengths[month++ - 1];
-    const bool exact = month <= 12 && std::fabs(averted::decimal_year(year, month, day) - x) < 1e-9;
-    return exact ? fmt::format("{}-{:02d}-{:02d}", year, month, day) : text;
+    const std::string date = averted::date_of_decimal_year(std::stod(text));
+    return date.empty() ? text : date;
   });
 }
 

@@ -293,8 +293,11 @@ std::string local_area_summary(const Scenario& s) {
     const SettingSource source = setting_source(path, setting.origin.file, files, area_file);
     if (source == SettingSource::england) ++national;
     if (source != SettingSource::area && source != SettingSource::scenario) continue;
+    const ParamSpec& spec = *s.table()->find(path);
+    const double* number = std::get_if<double>(&setting.value);
+    const std::string date = number && spec.unit == "calendar year" ? date_of_decimal_year(*number) : "";
     (source == SettingSource::area ? own : chosen)
-        .push_back(fmt::format("    {} = {}  ({})", path, format_value(*s.table()->find(path), setting.value),
+        .push_back(fmt::format("    {} = {}  ({})", path, date.empty() ? format_value(spec, setting.value) : date,
                                setting.origin.describe()));
   }
   out += fmt::format("  the area's own values ({}):\n", own.size());

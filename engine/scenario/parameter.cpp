@@ -244,6 +244,17 @@ double decimal_year(int year, int month, int day) {
   return static_cast<double>(year) + static_cast<double>(doy - 1) / days_in_year;
 }
 
+std::string date_of_decimal_year(double x) {
+  if (!std::isfinite(x) || x == std::floor(x) || x < 1 || x > 1e6) return "";
+  const int year = static_cast<int>(std::floor(x));
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  int day = static_cast<int>(std::lround((x - year) * (leap ? 366 : 365))) + 1, month = 1;
+  const int lengths[12] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  while (month <= 12 && day > lengths[month - 1]) day -= lengths[month++ - 1];
+  if (month > 12 || std::fabs(decimal_year(year, month, day) - x) >= 1e-9) return "";
+  return fmt::format("{}-{:02d}-{:02d}", year, month, day);
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   auto lower = [](char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

@@ -93,6 +93,9 @@ std::string describe_range(const ParamSpec& spec);
 // A calendar date as a decimal year: year + (day_of_year - 1) / days_in_year.
 // Returns NaN for an impossible date (month 13, 30 February).
 double decimal_year(int year, int month, int day);
+// The inverse, for readers: "2026-04-01" for decimal_year(2026, 4, 1); "" when `x` is a
+// whole year or not the decimal year of any date.
+std::string date_of_decimal_year(double x);
 // Damerau-Levenshtein (optimal string alignment) distance, case-insensitive.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -56,6 +56,7 @@ sed -n "/the area's own values/,/this scenario's choices/p" "$work/lever.out" | 
 sed -n "/this scenario's choices, beyond the area's own file (3)/,/England's defaults/p" "$work/lever.out" \
     | grep -q "^    levers.naloxone.supply_rr = 3  (.*scenarios/local/blackpool_naloxone.yaml:12)" \
     || fail "the naloxone scenario's lever is not listed as its choice"
+grep -q "^    levers.naloxone.start = 2026-04-01  (" "$work/lever.out" || fail "a date is not shown as a date"
 grep -q "England's defaults: the other [0-9]* settings (from .*scenarios/england/baseline.yaml)" "$work/local.out" \
     || fail "England's defaults are not reported"
 echo "cli tests passed"

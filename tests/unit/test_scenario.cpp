@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "scenario/parameter.hpp"
@@ -252,6 +254,23 @@ TEST(Dates, DecimalYear) {
   EXPECT_FALSE(std::isnan(decimal_year(2024, 2, 29)));
   EXPECT_TRUE(std::isnan(decimal_year(2026, 13, 1)));
   EXPECT_TRUE(std::isnan(decimal_year(2026, 4, 31)));
+}
+
+// Back from a decimal year to the date, for readers: every day of a common and a leap
+// year; whole years and numbers that are no date's decimal year stay numbers ("").
+TEST(Dates, DateOfDecimalYear) {
+  for (int year : {2026, 2024}) {
+    for (int month = 1; month <= 12; ++month) {
+      for (int day = 1; day <= 31; ++day) {
+        const double x = decimal_year(year, month, day);
+        if (std::isnan(x) || (month == 1 && day == 1)) continue;
+        EXPECT_EQ(date_of_decimal_year(x), fmt::format("{}-{:02d}-{:02d}", year, month, day));
+      }
+    }
+  }
+  EXPECT_EQ(date_of_decimal_year(2026.0), "");
+  EXPECT_EQ(date_of_decimal_year(2026.3), "");
+  EXPECT_EQ(date_of_decimal_year(std::nan("")), "");
 }
 
 TEST(Text, EditDistance) {
