@@ -1,6 +1,7 @@
 // The report's "Local area" section: for each scenario of a local area (local_area.name
 // set), the values that are the area's own and the choices of a scenario extending the
-// area's file (a lever for the area), with the file and line that set them, and the settings left at England's defaults. The values come from each scenario's merged YAML
+// area's file (a lever for the area), with the file and line that set them, and the
+// settings left at England's defaults. The values come from each scenario's merged YAML
 // in the results file; they are settings, not results, so they are not <data> numbers.
 #include <algorithm>
 #include <sstream>
