@@ -232,25 +232,31 @@ std::string describe_value_expected(const ParamSpec& spec) {
   return "a number" + (bounds.empty() ? std::string() : " " + bounds) + unit;
 }
 
-double decimal_year(int year, int month, int day) {
+namespace {
+
+bool leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+// Days in `month` (1-12) of `year`.
+int days_in_month(int year, int month) {
   static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month < 1 || month > 12 || day < 1) return std::nan("");
-  const int in_month = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-  if (day > in_month) return std::nan("");
+  return kDays[month - 1] + (month == 2 && leap_year(year) ? 1 : 0);
+}
+
+}  // namespace
+
+double decimal_year(int year, int month, int day) {
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nan("");
   int doy = day;
-  for (int m = 1; m < month; ++m) doy += kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-  const double days_in_year = leap ? 366.0 : 365.0;
+  for (int m = 1; m < month; ++m) doy += days_in_month(year, m);
+  const double days_in_year = leap_year(year) ? 366.0 : 365.0;
   return static_cast<double>(year) + static_cast<double>(doy - 1) / days_in_year;
 }
 
 std::string date_of_decimal_year(double x) {
   if (!std::isfinite(x) || x == std::floor(x) || x < 1 || x > 1e6) return "";
   const int year = static_cast<int>(std::floor(x));
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  int day = static_cast<int>(std::lround((x - year) * (leap ? 366 : 365))) + 1, month = 1;
-  const int lengths[12] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  while (month <= 12 && day > lengths[month - 1]) day -= lengths[month++ - 1];
+  int day = static_cast<int>(std::lround((x - year) * (leap_year(year) ? 366 : 365))) + 1, month = 1;
+  while (month <= 12 && day > days_in_month(year, month)) day -= days_in_month(year, month++);
   if (month > 12 || std::fabs(decimal_year(year, month, day) - x) >= 1e-9) return "";
   return fmt::format("{}-{:02d}-{:02d}", year, month, day);
 }
