@@ -22,6 +22,15 @@ constexpr double kZ95 = 1.959963984540054;  // 97.5% normal quantile
 
 int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
 
+// A node as quoted in an error message. Only scalars convert to text; as<std::string>()
+// throws on a list, a map, or a complex key, which bad input must never reach.
+std::string shown(const YAML::Node& n) {
+  if (n.IsScalar()) return n.as<std::string>();
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a map";
+  return "";
+}
+
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -62,6 +71,10 @@ class Reader {
   }
   void keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& known) {
     for (const auto& kv : map) {
+      if (!kv.first.IsScalar()) {
+        error(kv.first, path, shown(kv.first), "a key that is a plain name", "write the key as a name");
+        continue;
+      }
       const auto key = kv.first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         error(kv.first, path.empty() ? key : path + "." + key, key, "", did_you_mean(key, known),
@@ -90,7 +103,7 @@ class Reader {
       }
     }
     if (!std::isfinite(x) || x < lo || x > hi) {
-      error(n, path, n.IsScalar() ? n.as<std::string>() : "a list or map", expected);
+      error(n, path, shown(n), expected);
       return kNaN;
     }
     return x;
@@ -103,14 +116,14 @@ class Reader {
 std::vector<Term> read_terms(Reader& r, const YAML::Node& list, const std::string& path) {
   std::vector<Term> terms;
   if (!list.IsSequence() || list.size() == 0) {
-    r.error(list, path, list.IsScalar() ? list.as<std::string>() : "", "a list of {table: NAME, select: {DIMENSION: [LABELS]}}");
+    r.error(list, path, shown(list), "a list of {table: NAME, select: {DIMENSION: [LABELS]}}");
     return terms;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node t = list[i];
     const std::string p = fmt::format("{}[{}]", path, i);
     if (!t.IsMap()) {
-      r.error(t, p, t.IsScalar() ? t.as<std::string>() : "a list", "{table: NAME, select: {DIMENSION: [LABELS]}}");
+      r.error(t, p, shown(t), "{table: NAME, select: {DIMENSION: [LABELS]}}");
       continue;
     }
     r.keys(t, p, {"table", "select"});
@@ -118,11 +131,11 @@ std::vector<Term> read_terms(Reader& r, const YAML::Node& list, const std::strin
     term.table = r.text(t, p, "table", true);
     if (const YAML::Node sel = t["select"]) {
       if (!sel.IsMap()) {
-        r.error(sel, p + ".select", sel.IsScalar() ? sel.as<std::string>() : "a list", "a map DIMENSION: [LABELS]");
+        r.error(sel, p + ".select", shown(sel), "a map DIMENSION: [LABELS]");
       } else {
         for (const auto& kv : sel) {
           if (!kv.first.IsScalar()) {
-            r.error(kv.first, p + ".select", "a list or map", "a dimension name");
+            r.error(kv.first, p + ".select", shown(kv.first), "a dimension name");
             continue;
           }
           const auto dim = kv.first.as<std::string>();
@@ -163,7 +176,7 @@ Target read_target(Reader& r, const YAML::Node& n, const std::string& path) {
     try {
       t.primary = p.as<bool>();
     } catch (const YAML::Exception&) {
-      r.error(p, path + ".primary", p.IsScalar() ? p.as<std::string>() : "", "true or false");
+      r.error(p, path + ".primary", shown(p), "true or false");
     }
   }
   const std::string lik = r.text(n, path, "likelihood", true);
@@ -177,7 +190,7 @@ Target read_target(Reader& r, const YAML::Node& n, const std::string& path) {
   }
   if (const YAML::Node d = n["dispersion"]) {
     if (t.likelihood != Likelihood::NegativeBinomial) {
-      r.error(d, path + ".dispersion", d.as<std::string>(), "", "remove it, or use likelihood: negative_binomial",
+      r.error(d, path + ".dispersion", shown(d), "", "remove it, or use likelihood: negative_binomial",
               "'dispersion' is only used by the negative_binomial likelihood");
     } else {
       t.dispersion = r.number(d, path + ".dispersion", 1e-9, 1e12, "a size k > 0 (variance = mu + mu^2 / k)");
@@ -218,7 +231,7 @@ Target read_target(Reader& r, const YAML::Node& n, const std::string& path) {
     if (const YAML::Node f = m["factor"]) {
       t.factor = r.number(f, mp + ".factor", 1e-12, 1e12, "a positive number");
       if (!t.denominator.empty()) {
-        r.error(f, mp + ".factor", f.as<std::string>(), "", "remove it", "a share takes no factor");
+        r.error(f, mp + ".factor", shown(f), "", "remove it", "a share takes no factor");
       }
       t.factor_source = r.text(m, mp, "factor_source", t.factor != 1.0);
     }
@@ -233,7 +246,7 @@ Target read_target(Reader& r, const YAML::Node& n, const std::string& path) {
       const YAML::Node row = data[i];
       const std::string p = fmt::format("{}.data[{}]", path, i);
       if (!row.IsSequence() || (row.size() != 2 && row.size() != 4)) {
-        r.error(row, p, row.IsScalar() ? row.as<std::string>() : "", "[YEAR, VALUE] or [YEAR, VALUE, LOWER_95, UPPER_95]");
+        r.error(row, p, shown(row), "[YEAR, VALUE] or [YEAR, VALUE, LOWER_95, UPPER_95]");
         continue;
       }
       const double y = r.number(row[0], p + "[0]", 1900, 2200, "a calendar year 1900..2200");
@@ -425,7 +438,7 @@ TargetSet load_targets(const std::filesystem::path& file) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string path = fmt::format("targets[{}]", i);
     if (!list[i].IsMap()) {
-      r.error(list[i], path, list[i].IsScalar() ? list[i].as<std::string>() : "a list", "a map describing one series");
+      r.error(list[i], path, shown(list[i]), "a map describing one series");
       continue;
     }
     try {
