@@ -30,15 +30,20 @@ for sig in KILL TERM INT; do
   # (a background job starts with SIGINT ignored; give the program the default back)
   env --default-signal=INT "$averted" run "$work/quarter.yaml" -r 200 -t 2 -q -o "$out" 2>"killed-$sig.err" &
   pid=$!
-  # wait until at least one run is in the file (or 60 s)
-  for _ in $(seq 600); do
-    [[ -e "$out.partial" ]] && $py - "$out.partial" 2>/dev/null <<'PY' && break
-import sys, h5py
-with h5py.File(sys.argv[1], "r", locking=False) as f:
-    sys.exit(0 if f["runs/done"][()].sum() >= 1 else 1)
+  # wait until at least one run is in the file (or 60 s); one Python process polls,
+  # as importing h5py takes a second or more
+  $py - "$out.partial" <<'PY'
+import os, sys, time, h5py
+for _ in range(600):
+    if os.path.exists(sys.argv[1]):
+        try:
+            with h5py.File(sys.argv[1], "r", locking=False) as f:
+                if f["runs/done"][()].sum() >= 1:
+                    break
+        except (OSError, KeyError):  # not yet a complete HDF5 header, or no runs table
+            pass
+    time.sleep(0.1)
 PY
-    sleep 0.1
-  done
   kill -s "$sig" "$pid" 2>/dev/null || fail "killed-$sig: the run ended before it could be killed"
   wait "$pid"; code=$?
   [[ $code -ne 0 ]] || fail "killed-$sig: exit code 0 after SIG$sig"
