@@ -65,12 +65,14 @@ sanitizer_skip='^(england_levers|local_calibration|Homelessness\.RaisesDrugDeath
 
 # Configures a sanitizer build: folder $1, the compiler's flag for line tables only $2
 # (file and line in reports; with -O1, about a third less compile time than -O2 -g),
-# then further cmake options. Without benchmarks, and without MPI (Open MPI's own
-# allocations would be reported as leaks and races).
+# then further cmake options. The tests' own code at -O0 (tests/CMakeLists.txt says
+# why). Without benchmarks, and without MPI (Open MPI's own allocations would be
+# reported as leaks and races).
 sanitizer_configure() {
   local b="$1" lines="$2"
   shift 2
   cmake -S "$here" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVERTED_BUILD_BENCH=OFF -DAVERTED_MPI=OFF \
+    -DAVERTED_TEST_OPTIMIZE=-O0 \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 $lines -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 $lines -DNDEBUG" \
     "$@" >/dev/null
 }

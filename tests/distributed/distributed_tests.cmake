@@ -15,7 +15,7 @@ set(_distributed ${CMAKE_CURRENT_LIST_DIR})
 add_executable(test_distributed ${_distributed}/test_distributed.cpp)
 target_link_libraries(test_distributed PRIVATE averted_engine GTest::gtest)
 target_compile_definitions(test_distributed PRIVATE AVERTED_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
-target_compile_options(test_distributed PRIVATE -Wall -Wextra)
+target_compile_options(test_distributed PRIVATE -Wall -Wextra ${_test_optimize})
 add_test(NAME distributed_tasks COMMAND test_distributed)
 
 add_test(NAME run_failure_resume

@@ -10,7 +10,7 @@ endif()
 # The tests read files back with the HDF5 C++ API.
 add_executable(test_results_file ${CMAKE_CURRENT_LIST_DIR}/test_results_file.cpp)
 target_link_libraries(test_results_file PRIVATE averted_engine HDF5::HDF5 GTest::gtest_main)
-target_compile_options(test_results_file PRIVATE -Wall -Wextra)
+target_compile_options(test_results_file PRIVATE -Wall -Wextra ${_test_optimize})
 gtest_discover_tests(test_results_file DISCOVERY_TIMEOUT 60)
 
 # End to end with the Python example reader: write an example file, then read it with
@@ -18,7 +18,7 @@ gtest_discover_tests(test_results_file DISCOVERY_TIMEOUT 60)
 # file that was not finalized. Needs the system Python (it has h5py and numpy).
 add_executable(write_example_results ${CMAKE_CURRENT_LIST_DIR}/write_example_results.cpp)
 target_link_libraries(write_example_results PRIVATE averted_engine)
-target_compile_options(write_example_results PRIVATE -Wall -Wextra)
+target_compile_options(write_example_results PRIVATE -Wall -Wextra ${_test_optimize})
 
 set(AVERTED_RESULTS_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with h5py and numpy, for read_results_py")
 set(_averted_read_results ${CMAKE_CURRENT_LIST_DIR}/../../analysis/read_results.py)
