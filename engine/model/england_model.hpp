@@ -256,14 +256,19 @@ class EnglandModel final : public Model {
   // phase; integer sums do not depend on order. People joining a waiting list in the
   // parallel phase are collected and put in queue order in the sequential phase.
   // Per service: people in it, then people waiting for it.
+  // Looked up on every move: with a native thread-local key per instance a lookup is
+  // one pthread_getspecific, not a hash of the thread id and a table probe (which cost
+  // 2.8% of a capped run's instructions; cachegrind, docs/performance.md).
+  template <class T>
+  using PerThread = tbb::enumerable_thread_specific<T, tbb::cache_aligned_allocator<T>, tbb::ets_key_per_instance>;
   using Occupancy = std::array<std::int64_t, 2 * kServiceCount>;
-  mutable tbb::enumerable_thread_specific<Occupancy> occupancy_change_{Occupancy{}};
+  mutable PerThread<Occupancy> occupancy_change_{Occupancy{}};
   mutable Occupancy occupied_{};
   // People in a service now (`waiting`: on its list), sequential phases only.
   std::int64_t occupied(Service s, bool waiting = false) const;
   void count_waiting(Service s, int change) const { occupancy_change_.local()[kServiceCount + s] += change; }
   using Arrivals = std::array<std::vector<std::pair<float, PersonId>>, kServiceCount>;
-  mutable tbb::enumerable_thread_specific<Arrivals> joined_;  // per thread: no shared vector to contend for
+  mutable PerThread<Arrivals> joined_;  // per thread: no shared vector to contend for
   std::vector<std::pair<float, PersonId>> queue_[kServiceCount];  // (time joined, person), oldest first
   std::size_t admitted_last_[kServiceCount] = {};  // from each list in the last step (for the list-length check)
   // Every extension (each owns its tables and cost items), the active ones (their hooks
