@@ -91,17 +91,19 @@ ResultsLayout ensemble_layout(const EnsembleRequest& req) {
     throw std::invalid_argument("more than one parameter draw needs sampled parameters");
   }
   if (req.draws == 0 || req.replicates == 0) throw std::invalid_argument("draws and replicates must be at least 1");
-  // Every scenario must produce tables of the same shape to share one file.
-  std::vector<std::unique_ptr<Model>> models;
-  for (const auto& s : req.scenarios) models.push_back(england::make_model(s));
+  // Every scenario must produce tables of the same shape to share one file. Each model
+  // is compared with the first and dropped: a model holds two thread-local keys, of
+  // which a process has about a thousand, so models are never all alive at once.
+  const auto first = england::make_model(req.scenarios.front());
   ResultsLayout layout;
   for (const auto& s : req.scenarios) layout.scenarios.push_back(s.text("scenario.name"));
   layout.draws = req.draws;
   layout.replicates = req.replicates;
-  for (const auto& t : models.front()->outputs()) layout.tables.push_back(t.spec);
-  for (std::size_t s = 1; s < models.size(); ++s) {
-    const auto& a = models.front()->outputs();
-    const auto& b = models[s]->outputs();
+  for (const auto& t : first->outputs()) layout.tables.push_back(t.spec);
+  for (std::size_t s = 1; s < req.scenarios.size(); ++s) {
+    const auto& a = first->outputs();
+    const auto model = england::make_model(req.scenarios[s]);
+    const auto& b = model->outputs();
     for (std::size_t t = 0; t < a.size(); ++t) {
       if (a[t].spec.size() != b[t].spec.size()) {
         throw std::invalid_argument(fmt::format(
