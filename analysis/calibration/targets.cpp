@@ -539,6 +539,21 @@ double Target::variance(std::size_t k) const {
   return kNaN;
 }
 
+std::vector<double> mean_of_replicates(const std::vector<std::vector<double>>& runs) {
+  if (runs.empty() || runs.front().size() % 2 != 0) {
+    throw std::invalid_argument("mean_of_replicates: expected at least one run of values and variances");
+  }
+  const std::size_t n = runs.front().size() / 2;
+  const double N = static_cast<double>(runs.size());
+  std::vector<double> out(2 * n, 0.0);
+  for (const auto& run : runs) {
+    if (run.size() != 2 * n) throw std::invalid_argument("mean_of_replicates: the runs have different lengths");
+    for (std::size_t i = 0; i < 2 * n; ++i) out[i] += run[i] / N;
+  }
+  for (std::size_t i = n; i < 2 * n; ++i) out[i] /= N;
+  return out;
+}
+
 double distance(const TargetSet& targets, const std::vector<double>& counterparts) {
   const std::size_t n = targets.observations();
   if (counterparts.size() != 2 * n) throw std::invalid_argument("distance: expected values and variances of every observation");

@@ -79,6 +79,12 @@ void check_against(const TargetSet& targets, const std::vector<TableSpec>& table
 std::vector<double> counterparts(const TargetSet& targets, const std::vector<TableSpec>& tables,
                                  const RunOutputs& run, double population_scale);
 
+// The counterparts of N runs of one parameter set (each as counterparts() returns
+// them) combined into those of their mean: each observation's mean over the runs, and
+// its chance variance divided by N (the chance variance of a mean of N independent
+// runs), so distance() allows for the chance left in the mean, not in one run.
+std::vector<double> mean_of_replicates(const std::vector<std::vector<double>>& runs);
+
 // Weighted sum over all observations of the deviance given the counterparts, each
 // scaled by var_obs / (var_obs + var_chance): the observation's variance under its
 // likelihood against that plus the run's own chance variance, so that chance in a
