@@ -79,16 +79,18 @@ std::vector<Prior> priors_of(const Scenario& scenario, const std::vector<std::st
 }
 
 std::string AbcSettings::describe() const {
-  return fmt::format("particles={} proposals={} generations={} seed={}", particles, proposals, generations, seed);
+  return fmt::format("particles={} proposals={} generations={} seed={}{}", particles, proposals, generations, seed,
+                     replicates > 1 ? fmt::format(" replicates={}", replicates) : "");
 }
 
 Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, const AbcSettings& settings,
                   Posterior header, const std::function<void(const AbcProgress&)>& progress) {
   const std::size_t P = priors.size(), N = settings.particles, B = settings.proposals;
-  if (N < 2 || B < N || B >= StreamKey::kMaxDraws || settings.generations == 0 ||
-      settings.generations >= StreamKey::kMaxReplicates) {
-    throw std::invalid_argument(fmt::format("ABC settings {}: expected 2 <= particles <= proposals < 65536 and "
-                                            "1 <= generations < 65535", settings.describe()));
+  if (N < 2 || B < N || settings.replicates == 0 || B * settings.replicates >= StreamKey::kMaxDraws ||
+      settings.generations == 0 || settings.generations >= StreamKey::kMaxReplicates) {
+    throw std::invalid_argument(fmt::format("ABC settings {}: expected 2 <= particles <= proposals, 1 <= replicates, "
+                                            "proposals x replicates < 65536 and 1 <= generations < 65535",
+                                            settings.describe()));
   }
   header.settings = settings.describe();
   header.paths.clear();
@@ -149,7 +151,7 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
       std::partial_sum(weight.begin(), weight.end(), cumulative.begin());
     }
     // B proposals, each from its own random numbers.
-    std::vector<EvalTask> tasks(B);
+    std::vector<std::vector<double>> proposed(B);
     const std::size_t blocks = (P + 1 + 3) / 4;
     for (std::size_t i = 0; i < B; ++i) {
       std::vector<double> x(P);
@@ -178,16 +180,21 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
         }
       }
       if (!inside) throw std::runtime_error("ABC: no proposal inside the prior's support after 1000 attempts");
-      tasks[i] = {x, settings.seed, static_cast<std::uint32_t>(i), g + 1};
+      proposed[i] = x;
     }
+    const std::vector<EvalTask> tasks = replicated_tasks(proposed, settings.seed, g + 1, settings.replicates);
     std::mutex progress_mutex;
     const auto results = evaluator.evaluate(tasks, settings.threads, [&](std::size_t k) {
       if (!progress) return;
       std::lock_guard lock(progress_mutex);
-      progress({g, settings.generations, k, B});
+      progress({g, settings.generations, k, tasks.size()});
     });
     std::vector<double> dist(B);
-    for (std::size_t i = 0; i < B; ++i) dist[i] = distance(evaluator.targets(), results[i]);
+    for (std::size_t i = 0; i < B; ++i) {
+      std::vector<std::vector<double>> runs;
+      for (std::size_t r = 0; r < settings.replicates; ++r) runs.push_back(results[i + r * B]);
+      dist[i] = distance(evaluator.targets(), mean_of_replicates(runs));
+    }
     std::vector<std::size_t> order(B);
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dist[a] < dist[b]; });
@@ -201,16 +208,16 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
       double wi = 1.0;
       if (g > 0) {
         double prior = 1.0;
-        for (std::size_t k = 0; k < P; ++k) prior *= priors[k].density(tasks[i].values[k]);
+        for (std::size_t k = 0; k < P; ++k) prior *= priors[k].density(proposed[i][k]);
         double q = 0;
         for (std::size_t j = 0; j < N; ++j) {
           Eigen::VectorXd d(P);
-          for (std::size_t k = 0; k < P; ++k) d(k) = tasks[i].values[k] - theta[j][k];
+          for (std::size_t k = 0; k < P; ++k) d(k) = proposed[i][k] - theta[j][k];
           q += weight[j] * std::exp(-0.5 * llt.matrixL().solve(d).squaredNorm());
         }
         wi = prior / q;
       }
-      next.push_back(tasks[i].values);
+      next.push_back(proposed[i]);
       w.push_back(wi);
     }
     const double total = std::accumulate(w.begin(), w.end(), 0.0);

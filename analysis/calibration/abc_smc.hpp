@@ -7,9 +7,11 @@
 //     and moved by a normal kernel with twice the particles' weighted covariance;
 //   each generation's B model runs are ONE batch (Evaluator::evaluate); the N
 //   proposals closest to the targets are kept (the tolerance is the N-th smallest
-//   distance) with importance weights prior / proposal density.
+//   distance) with importance weights prior / proposal density. With R replicates,
+//   each proposal is run R times (B x R runs in the batch) and its distance is that of
+//   the mean of its runs, whose chance variance is 1/R of one run's.
 //
-// Every random number is keyed by (seed, generation, proposal), so the result is the
+// Every random number is keyed by (seed, generation, proposal, replicate), so the result is the
 // same for any thread count, and a calibration resumed from its checkpoint (written
 // after each generation) ends exactly where an uninterrupted one does.
 #pragma once
@@ -45,11 +47,12 @@ struct AbcSettings {
   std::uint32_t proposals = 300;  // B model runs per generation
   std::uint32_t generations = 5;
   std::uint32_t seed = 1;
+  std::uint32_t replicates = 1;  // model runs per proposal; its distance is that of their mean
   int threads = 0;
   std::filesystem::path checkpoint;  // every generation so far, rewritten after each (empty: none)
   bool resume = false;               // continue from the checkpoint
   std::uint32_t stop_after = 0;      // tests: stop after this many generations in this session (0: never)
-  std::string describe() const;      // "particles=... proposals=... generations=... seed=..."
+  std::string describe() const;      // "particles=... proposals=... generations=... seed=..." (" replicates=..." if > 1)
 };
 
 struct AbcProgress {

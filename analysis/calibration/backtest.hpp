@@ -38,7 +38,8 @@ struct SeriesBacktest {
 };
 
 // `draws[k]` holds the model's counterparts of every observation of `targets` for
-// posterior draw k. Series with no observation after `until` are left out.
+// model run k (posterior draws x replicates); the forecast is their median and 95%
+// range. Series with no observation after `until` are left out.
 std::vector<SeriesBacktest> backtest(const TargetSet& targets, int until, const std::vector<std::vector<double>>& draws);
 
 // The table printed by `averted backtest` and the CSV written beside it.

@@ -130,9 +130,14 @@ Posterior calibrate(Cli::State& s, const FitInputs& in, const std::filesystem::p
     for (const auto& t : fit.targets) until = std::max(until, t.years.back());
   }
   Posterior header;
-  header.method = fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} model "
-                              "runs per generation, the {} closest kept",
-                              s.abc.proposals, s.abc.particles);
+  header.method = s.abc.replicates == 1
+                      ? fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} model "
+                                    "runs per generation, the {} closest kept",
+                                    s.abc.proposals, s.abc.particles)
+                      : fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} "
+                                    "proposals per generation, each scored by the mean of {} model runs, the {} "
+                                    "closest kept",
+                                    s.abc.proposals, s.abc.replicates, s.abc.particles);
   header.scenario_file = s.scenario;
   header.scenario_hash = scenario.hash();
   header.targets_file = s.targets;
@@ -194,13 +199,15 @@ int run_backtest(Cli::State& s) {
   const Evaluator evaluator(in.scenario, post.paths, targets);  // post.paths == in.paths
   const std::uint32_t k = s.forecast_draws ? s.forecast_draws : static_cast<std::uint32_t>(post.rows());
   const auto sets = resample(post, k, s.abc.seed);
-  std::vector<EvalTask> tasks;
+  std::vector<std::vector<double>> values(k);
   for (std::uint32_t d = 0; d < k; ++d) {
-    EvalTask t{{}, s.abc.seed, d, s.abc.generations + 1};  // a replicate key no generation used
-    for (const auto& [path, value] : sets[d]) t.values.push_back(value);
-    tasks.push_back(std::move(t));
+    for (const auto& [path, value] : sets[d]) values[d].push_back(value);
   }
-  if (!s.quiet) std::cerr << fmt::format("forecasting from {} posterior draws\n", k);
+  // Each draw is run as often as each proposal was, under a replicate key no generation used.
+  const auto tasks = replicated_tasks(values, s.abc.seed, s.abc.generations + 1, s.abc.replicates);
+  if (!s.quiet) {
+    std::cerr << fmt::format("forecasting from {} posterior draws x {} replicate(s)\n", k, s.abc.replicates);
+  }
   const auto draws = evaluator.evaluate(tasks, s.abc.threads);
   const auto results = backtest(targets, s.until, draws);
   std::cout << parameter_summary(post) << "\n" << backtest_table(results, s.until);
@@ -246,6 +253,9 @@ void add_fit_options(CLI::App* cmd, Cli::State& s) {
   cmd->add_option("--proposals", s.abc.proposals, "Model runs per generation (at least --particles)")->check(CLI::Range(2u, 65535u));
   cmd->add_option("--generations", s.abc.generations, "Generations of ABC population Monte Carlo")->check(CLI::Range(1u, 1000u));
   cmd->add_option("--seed", s.abc.seed, "Seed of the proposals and of the model runs");
+  cmd->add_option("--replicates", s.abc.replicates,
+                  "Model runs per proposal (and per forecast draw); a proposal is scored by their mean")
+      ->check(CLI::Range(1u, 1000u));
   cmd->add_option("-t,--threads", s.abc.threads, "Threads (default: all cores); results do not depend on it")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--resume", s.abc.resume, "Continue from the checkpoint of an interrupted fit");

@@ -10,6 +10,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "core/random.hpp"
 #include "core/simulation.hpp"
 #include "model/england_model.hpp"
 #include "run/distributed.hpp"
@@ -79,6 +80,22 @@ std::runtime_error failed(const std::vector<std::string>& paths, const EvalTask&
 }
 
 }  // namespace
+
+std::vector<EvalTask> replicated_tasks(const std::vector<std::vector<double>>& sets, std::uint32_t seed,
+                                       std::uint32_t slot, std::uint32_t replicates) {
+  if (replicates == 0 || sets.size() * replicates >= StreamKey::kMaxDraws) {
+    throw std::invalid_argument(fmt::format("{} parameter sets x {} replicates: expected at least 1 replicate and fewer "
+                                            "than 65536 runs in a batch; use fewer proposals or replicates",
+                                            sets.size(), replicates));
+  }
+  std::vector<EvalTask> tasks;
+  for (std::uint32_t r = 0; r < replicates; ++r) {
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      tasks.push_back({sets[i], seed, static_cast<std::uint32_t>(i + r * sets.size()), slot});
+    }
+  }
+  return tasks;
+}
 
 Evaluator::Evaluator(Scenario base, std::vector<std::string> paths, TargetSet targets)
     : base_(std::move(base)), paths_(std::move(paths)), targets_(std::move(targets)) {

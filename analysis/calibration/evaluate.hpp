@@ -21,6 +21,13 @@ struct EvalTask {
   std::uint32_t seed = 0, draw = 0, replicate = 0;  // the run's random-number key
 };
 
+// The model runs of a batch of parameter sets, each run `replicates` times: run r of
+// set i has the random-number key (seed, draw i + r x sets.size(), replicate `slot`),
+// so with one replicate the keys are (seed, i, slot) and every run has its own random
+// numbers. Throws std::invalid_argument unless sets x replicates < 65536.
+std::vector<EvalTask> replicated_tasks(const std::vector<std::vector<double>>& sets, std::uint32_t seed,
+                                       std::uint32_t slot, std::uint32_t replicates);
+
 class Evaluator {
  public:
   // The base scenario (every setting not calibrated), the calibrated parameter paths

@@ -29,16 +29,18 @@ grep -q "^generation 2/2: 8/8 model runs" "$work/np2.err" || fail "no progress u
 echo "calibrate: posterior and summary identical for 1, 2 and 3 processes ($(grep -c '^[0-9]' "$work/single.csv") rows)"
 
 # 2. backtest: the fit and the forecast from the posterior (a second kind of model run,
-# over every target) under 2 ranks print the same scores and write the same files.
+# over every target), each with 2 replicates, under 2 ranks print the same scores and
+# write the same files.
 bt=(backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1
-    --forecast-draws 6 -q -t 1)
+    --forecast-draws 6 --replicates 2 -q -t 1)
 "$averted" "${bt[@]}" -o "$work/bt1" > "$work/bt1.txt"
 "${mpi[@]}" -np 2 "$averted" "${bt[@]}" -o "$work/bt2" > "$work/bt2.txt"
 grep -q "last value" "$work/bt1.txt" || fail "backtest printed no scores: $(cat "$work/bt1.txt")"
 cmp "$work/bt1.txt" "$work/bt2.txt" || fail "backtest under mpirun prints different scores"
 cmp "$work/bt1.backtest.csv" "$work/bt2.backtest.csv" || fail "backtest under mpirun writes different scores"
 cmp "$work/bt1.posterior.csv" "$work/bt2.posterior.csv" || fail "backtest under mpirun fits a different posterior"
-echo "backtest: scores, forecasts and posterior identical for 1 and 2 processes"
+grep -q "replicates=2" "$work/bt1.posterior.csv" || fail "the back-test's fit did not use its replicates"
+echo "backtest with replicates: scores, forecasts and posterior identical for 1 and 2 processes"
 
 # 3. A rank started with another --until (mpirun's MPMD syntax) has no model for rank
 # 0's runs: the calibration fails naming the run and the rank, exit 1, and leaves no

@@ -135,10 +135,22 @@ TEST(Targets, CountsAndSharesFollowTheMappingExactly) {
   EXPECT_DOUBLE_EQ(c[1], (0.5 * 40 + 0.5 * 80) / 0.1);
   // Share under 30 in 1995 (no delay on this series): 20 / 80.
   EXPECT_DOUBLE_EQ(c[2], 0.25);
-  // Chance variances: Poisson for the count (60 simulated deaths, in England units
-  // 60 / 0.1^2), binomial for the share (0.25 x 0.75 / 80).
-  EXPECT_DOUBLE_EQ(c[3], 60 / 0.01);
+  // Chance variances: Poisson for the count, whose 1995 value mixes two years'
+  // independent deaths, 0.5 x 80 + 0.5 x 40, so its variance is 0.5^2 x 80 + 0.5^2 x 40
+  // simulated deaths (in England units / 0.1^2), not 60; binomial for the share
+  // (0.25 x 0.75 / 80).
+  EXPECT_DOUBLE_EQ(c[3], (0.25 * 80 + 0.25 * 40) / 0.01);
+  EXPECT_DOUBLE_EQ(c[4], (0.25 * 40 + 0.25 * 80) / 0.01);
   EXPECT_DOUBLE_EQ(c[5], 0.25 * 0.75 / 80);
+  // A share with the delay: 1995 is (0.5 x 20 + 0.5 x 10) / (0.5 x 80 + 0.5 x 40) = 0.25,
+  // its denominator's chance variance 0.25 x 80 + 0.25 x 40 = 30, so it counts as
+  // 60^2 / 30 = 120 cases (not 60): variance 0.25 x 0.75 / 120.
+  const TargetSet delayed = load_targets(temp_file(
+      "delayed.yaml", replace(kValidTargets, "of: [{table: deaths, select: {cause: [drug_poisoning]}}]}\n",
+                              "of: [{table: deaths, select: {cause: [drug_poisoning]}}]}\n      registration_delay: 0.5\n")));
+  const auto d = counterparts(delayed, {toy_table()}, run, 0.1);
+  EXPECT_DOUBLE_EQ(d[2], 0.25);
+  EXPECT_DOUBLE_EQ(d[5], 0.25 * 0.75 / 120);
   // The distance scales each deviance by var_obs / (var_obs + var_chance).
   const double sd = 0.2 / 3.919927969080108;
   const double expected = t.targets[0].deviance(0, c[0]) * (1000 + 1e4) / (1000 + 1e4 + c[3]) +
@@ -170,6 +182,19 @@ TEST(Targets, DeviancesAreZeroAtTheObservationAndFollowTheirFormulas) {
   EXPECT_NEAR(t.deviance(0, 110), 2 * (100 * std::log(100.0 / 110) + 10), 1e-5);
   t.dispersion = 10;
   EXPECT_LT(t.deviance(0, 110), 2 * (100 * std::log(100.0 / 110) + 10) / 5);
+}
+
+TEST(Targets, TheMeanOfReplicatesAveragesValuesAndDividesTheChanceVarianceByTheirNumber) {
+  // Two observations: values first, then their chance variances (counterparts()).
+  const std::vector<double> a = {100, 0.2, 100, 0.0016}, b = {120, 0.3, 140, 0.0021}, c = {110, 0.1, 90, 0.0011};
+  const auto m = mean_of_replicates({a, b, c});
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_DOUBLE_EQ(m[0], 110);
+  EXPECT_DOUBLE_EQ(m[1], 0.2);
+  EXPECT_DOUBLE_EQ(m[2], 110.0 / 3);          // mean variance 110, over 3 runs
+  EXPECT_DOUBLE_EQ(m[3], 0.0016 / 3);
+  EXPECT_EQ(mean_of_replicates({a}), a);       // one run: unchanged
+  EXPECT_THROW(mean_of_replicates({a, {1, 2}}), std::invalid_argument);
 }
 
 TEST(Posterior, RoundTripsAndRefusesCorruptOrMismatchedFiles) {
@@ -389,4 +414,54 @@ TEST(Calibration, AFailedModelRunFailsTheBatchNamingItsKeyAndValues) {
                  "the model run with seed 5, draw 1, replicate 1 (overdose.cohort_mean_multiplier = 0.95) failed: "
                  "a task needs one value per calibrated parameter");
   }
+}
+
+TEST(Calibration, ReplicatesAreDistinctRunsAndAProposalIsScoredByTheirMean) {
+  Scenario s = recovery_scenario();
+  s.set("run.population_scale", 0.005, {});
+  const std::vector<std::string> paths = {"overdose.cohort_mean_multiplier", "pathway.ost_dropout_rate"};
+  const Evaluator evaluator(s, paths, recovery_targets(std::vector<double>(11, 1500), std::vector<double>(11, 40000)));
+
+  // The keys: run r of set i is (seed, i + r x sets, slot); one replicate keeps (seed, i, slot).
+  const std::vector<std::vector<double>> sets = {{0.9, 0.3}, {1.0, 0.35}, {1.1, 0.4}};
+  const auto tasks = replicated_tasks(sets, 7, 2, 2);
+  ASSERT_EQ(tasks.size(), 6u);
+  for (std::uint32_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(tasks[k].values, sets[k % 3]);
+    EXPECT_EQ(tasks[k].seed, 7u);
+    EXPECT_EQ(tasks[k].draw, k);
+    EXPECT_EQ(tasks[k].replicate, 2u);
+  }
+  EXPECT_THROW(replicated_tasks(sets, 7, 2, 0), std::invalid_argument);
+  EXPECT_THROW(replicated_tasks(sets, 7, 2, 21846), std::invalid_argument);  // 3 x 21846 > 65535 runs
+
+  // One generation keeping every proposal: each particle's distance is that of the
+  // mean of its two runs, which differ from each other.
+  AbcSettings abc;
+  abc.particles = 4, abc.proposals = 4, abc.generations = 2, abc.seed = 3, abc.threads = 2, abc.replicates = 2;
+  const Posterior whole = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    ASSERT_EQ(whole.generation[i], 0u);
+    const auto first = evaluator.evaluate(EvalTask{whole.values[i], 3, i, 1});
+    const auto second = evaluator.evaluate(EvalTask{whole.values[i], 3, i + 4, 1});
+    EXPECT_NE(first, second) << "the replicates of proposal " << i << " must be different runs";
+    const double expected = distance(evaluator.targets(), mean_of_replicates({first, second}));
+    EXPECT_EQ(whole.distance[i], expected) << i;
+    EXPECT_NE(whole.distance[i], distance(evaluator.targets(), first)) << i;
+  }
+
+  // The same on one thread, and after stopping and resuming; a checkpoint made with
+  // another number of replicates is refused.
+  abc.checkpoint = temp_file("replicates.checkpoint", "");
+  fs::remove(abc.checkpoint);
+  abc.threads = 1, abc.stop_after = 1;
+  EXPECT_EQ(abc_smc(evaluator, priors_of(s, paths), abc, Posterior{}).tolerance.size(), 1u);
+  abc.stop_after = 0, abc.resume = true, abc.replicates = 3;
+  EXPECT_THROW(abc_smc(evaluator, priors_of(s, paths), abc, Posterior{}), std::runtime_error);
+  abc.replicates = 2;
+  const Posterior resumed = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  EXPECT_EQ(resumed.values, whole.values);
+  EXPECT_EQ(resumed.weight, whole.weight);
+  EXPECT_EQ(resumed.distance, whole.distance);
+  EXPECT_EQ(resumed.tolerance, whole.tolerance);
 }

@@ -6,7 +6,7 @@
 #    the same after an interrupted and resumed comparison;
 #  - a truncated, edited or mismatched posterior and a bad targets file are refused with
 #    a clear message and exit code;
-#  - backtest writes its scores.
+#  - backtest writes its scores, and with --replicates says so in its posterior.
 set -euo pipefail
 averted="$1" src="$2" work="$3"
 rm -rf "$work" && mkdir -p "$work"
@@ -91,4 +91,10 @@ refused "bad_targets.yaml:7: targets[0].units: unknown key 'units'; did you mean
 grep -q "last value" "$work/bt.txt" && [[ -s "$work/bt.backtest.csv" && -s "$work/bt.posterior.csv" ]] \
   || fail "backtest must print its table and write its files: $(cat "$work/bt.txt")"
 grep -q "^drug_deaths_england,2017," "$work/bt.backtest.csv" || fail "the back-test must score 2017 onwards"
+"$averted" backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1 -q -t 2 \
+  --replicates 2 -o "$work/bt2" > "$work/bt2.txt"
+grep -q "^# settings: particles=4 proposals=8 generations=1 seed=1 replicates=2$" "$work/bt2.posterior.csv" &&
+  grep -q "each scored by the mean of 2 model runs" "$work/bt2.posterior.csv" \
+  || fail "a fit with replicates must say so in its posterior: $(head -3 "$work/bt2.posterior.csv")"
+! cmp -s "$work/bt.backtest.csv" "$work/bt2.backtest.csv" || fail "replicates must change the back-test's runs"
 echo "calibration cli tests passed"
