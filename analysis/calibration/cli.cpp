@@ -130,14 +130,14 @@ Posterior calibrate(Cli::State& s, const FitInputs& in, const std::filesystem::p
     for (const auto& t : fit.targets) until = std::max(until, t.years.back());
   }
   Posterior header;
-  header.method = s.abc.replicates == 1
-                      ? fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} model "
-                                    "runs per generation, the {} closest kept",
-                                    s.abc.proposals, s.abc.particles)
-                      : fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} "
-                                    "proposals per generation, each scored by the mean of {} model runs, the {} "
-                                    "closest kept",
-                                    s.abc.proposals, s.abc.replicates, s.abc.particles);
+  const std::string per_generation =
+      s.abc.replicates == 1 ? fmt::format("{} model runs", s.abc.proposals)
+                            : fmt::format("{} proposals", s.abc.proposals);
+  const std::string scored =
+      s.abc.replicates == 1 ? "" : fmt::format(", each scored by the mean of {} model runs", s.abc.replicates);
+  header.method = fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} per "
+                              "generation{}, the {} closest kept",
+                              per_generation, scored, s.abc.particles);
   header.scenario_file = s.scenario;
   header.scenario_hash = scenario.hash();
   header.targets_file = s.targets;
