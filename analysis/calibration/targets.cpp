@@ -305,8 +305,16 @@ std::vector<double> term_by_year(const Term& term, const TableSpec& spec, const 
   return out;
 }
 
-std::vector<double> sum_terms(const std::vector<Term>& terms, const std::vector<TableSpec>& tables,
-                              const RunOutputs& run, double delay) {
+// The terms summed per calendar year after the registration delay s (value), and the
+// chance variance of that sum if each year's events are independent Poisson counts
+// (chance): (1 - s)^2 x events(y) + s^2 x events(y - 1), half the variance of one
+// year's events when s is about 0.5.
+struct YearSums {
+  std::vector<double> value, chance;
+};
+
+YearSums sum_terms(const std::vector<Term>& terms, const std::vector<TableSpec>& tables, const RunOutputs& run,
+                   double delay) {
   std::vector<double> total;
   for (const auto& term : terms) {
     const auto it = std::find_if(tables.begin(), tables.end(), [&](const TableSpec& s) { return s.name == term.table; });
@@ -315,9 +323,11 @@ std::vector<double> sum_terms(const std::vector<Term>& terms, const std::vector<
     for (std::size_t y = 0; y < part.size(); ++y) total[y] += part[y];
   }
   // Registration: a share `delay` of the events of year y - 1 is counted in year y.
-  std::vector<double> out(total.size());
+  YearSums out{std::vector<double>(total.size()), std::vector<double>(total.size())};
   for (std::size_t y = 0; y < total.size(); ++y) {
-    out[y] = (1 - delay) * total[y] + delay * total[y == 0 ? 0 : y - 1];
+    const double before = total[y == 0 ? 0 : y - 1];
+    out.value[y] = (1 - delay) * total[y] + delay * before;
+    out.chance[y] = (1 - delay) * (1 - delay) * total[y] + delay * delay * before;
   }
   return out;
 }
@@ -506,9 +516,11 @@ std::vector<double> counterparts(const TargetSet& targets, const std::vector<Tab
                                  const RunOutputs& run, double population_scale) {
   std::vector<double> value, variance;
   for (const auto& t : targets.targets) {
-    const auto num = sum_terms(t.numerator, tables, run, t.registration_delay);
-    std::vector<double> den;
-    if (!t.denominator.empty()) den = sum_terms(t.denominator, tables, run, t.registration_delay);
+    const auto sums = sum_terms(t.numerator, tables, run, t.registration_delay);
+    const std::vector<double>& num = sums.value;
+    YearSums of;
+    if (!t.denominator.empty()) of = sum_terms(t.denominator, tables, run, t.registration_delay);
+    const std::vector<double>& den = of.value;
     const auto it = std::find_if(tables.begin(), tables.end(), [&](const TableSpec& s) { return s.name == t.numerator[0].table; });
     const int first_year = std::stoi(it->dims[0].labels.front());
     for (const int year : t.years) {
@@ -517,11 +529,14 @@ std::vector<double> counterparts(const TargetSet& targets, const std::vector<Tab
         value.push_back(kNaN), variance.push_back(kNaN);
       } else if (den.empty()) {
         value.push_back(num[y] / population_scale * t.factor);
-        variance.push_back(std::max(num[y], 1.0) * t.factor * t.factor / (population_scale * population_scale));
+        variance.push_back(std::max(sums.chance[y], 1.0) * t.factor * t.factor / (population_scale * population_scale));
       } else {
+        // Binomial, with the effective number of cases of the delayed denominator
+        // (den^2 / its chance variance; den itself without a delay).
         const double p = den[y] > 0 ? num[y] / den[y] : kNaN;
+        const double cases = den[y] > 0 ? den[y] * den[y] / of.chance[y] : kNaN;
         value.push_back(p);
-        variance.push_back(den[y] > 0 ? std::max(p * (1 - p), 0.25 / den[y]) / den[y] : kNaN);
+        variance.push_back(den[y] > 0 ? std::max(p * (1 - p), 0.25 / cases) / cases : kNaN);
       }
     }
   }

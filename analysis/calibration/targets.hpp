@@ -75,7 +75,10 @@ void check_against(const TargetSet& targets, const std::vector<TableSpec>& table
 // years (NaN for a year outside the run), from one run's tables; then, for each
 // observation in the same order, its chance variance in a run of this population
 // scale (Poisson for a count: value x factor / scale; binomial for a share:
-// p (1 - p) / simulated denominator). So the result has 2 x observations() values.
+// p (1 - p) / simulated denominator). With a registration delay s, a year's counterpart
+// mixes two years' independent events, so its variance counts them with weights
+// (1 - s)^2 and s^2 (for a share, through the denominator's effective number of
+// cases). So the result has 2 x observations() values.
 std::vector<double> counterparts(const TargetSet& targets, const std::vector<TableSpec>& tables,
                                  const RunOutputs& run, double population_scale);
 

@@ -135,10 +135,22 @@ TEST(Targets, CountsAndSharesFollowTheMappingExactly) {
   EXPECT_DOUBLE_EQ(c[1], (0.5 * 40 + 0.5 * 80) / 0.1);
   // Share under 30 in 1995 (no delay on this series): 20 / 80.
   EXPECT_DOUBLE_EQ(c[2], 0.25);
-  // Chance variances: Poisson for the count (60 simulated deaths, in England units
-  // 60 / 0.1^2), binomial for the share (0.25 x 0.75 / 80).
-  EXPECT_DOUBLE_EQ(c[3], 60 / 0.01);
+  // Chance variances: Poisson for the count, whose 1995 value mixes two years'
+  // independent deaths, 0.5 x 80 + 0.5 x 40, so its variance is 0.5^2 x 80 + 0.5^2 x 40
+  // simulated deaths (in England units / 0.1^2), not 60; binomial for the share
+  // (0.25 x 0.75 / 80).
+  EXPECT_DOUBLE_EQ(c[3], (0.25 * 80 + 0.25 * 40) / 0.01);
+  EXPECT_DOUBLE_EQ(c[4], (0.25 * 40 + 0.25 * 80) / 0.01);
   EXPECT_DOUBLE_EQ(c[5], 0.25 * 0.75 / 80);
+  // A share with the delay: 1995 is (0.5 x 20 + 0.5 x 10) / (0.5 x 80 + 0.5 x 40) = 0.25,
+  // its denominator's chance variance 0.25 x 80 + 0.25 x 40 = 30, so it counts as
+  // 60^2 / 30 = 120 cases (not 60): variance 0.25 x 0.75 / 120.
+  const TargetSet delayed = load_targets(temp_file(
+      "delayed.yaml", replace(kValidTargets, "of: [{table: deaths, select: {cause: [drug_poisoning]}}]}\n",
+                              "of: [{table: deaths, select: {cause: [drug_poisoning]}}]}\n      registration_delay: 0.5\n")));
+  const auto d = counterparts(delayed, {toy_table()}, run, 0.1);
+  EXPECT_DOUBLE_EQ(d[2], 0.25);
+  EXPECT_DOUBLE_EQ(d[5], 0.25 * 0.75 / 120);
   // The distance scales each deviance by var_obs / (var_obs + var_chance).
   const double sd = 0.2 / 3.919927969080108;
   const double expected = t.targets[0].deviance(0, c[0]) * (1000 + 1e4) / (1000 + 1e4 + c[3]) +
