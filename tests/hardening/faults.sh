@@ -23,15 +23,16 @@ nothing_at() { for f in "$@"; do [[ ! -e "$f" ]] || fail "left behind: $f"; done
 # 1. Killed mid-run (SIGKILL, SIGTERM, SIGINT): never a file at the final name; the
 #    .partial says complete=0, holds only runs marked done, and the reader refuses it;
 #    the same command run again starts afresh and finishes.
-# 1 in 10 of England: a run takes about 0.4 s on two threads (5 s under ASan), long
-# beside the 0.1-0.2 s between a run being marked done and the kill, so the kill lands
-# between writes (a SIGKILL in the milliseconds of a write can leave a file HDF5 cannot
-# open). A quarter of England took 2.5 times as long for the same checks.
-printf 'extends: %s\nscenario:\n  name: tenth\nrun:\n  population_scale: 0.1\n' "$baseline" >"$work/tenth.yaml"
+# A quarter of England: a run takes about 1 s on two threads (12 s under ASan), long
+# beside the 0.1-0.2 s between a run being marked done and the kill (more on a loaded
+# machine), so the kill lands between writes: a SIGKILL in the milliseconds of a write
+# can leave a file HDF5 cannot open. (1 in 10 of England saves 5 s a kill under ASan,
+# but leaves a normal build only about 0.4 s: too little for a CI machine under load.)
+printf 'extends: %s\nscenario:\n  name: quarter\nrun:\n  population_scale: 0.25\n' "$baseline" >"$work/quarter.yaml"
 for sig in KILL TERM INT; do
   out="$work/killed-$sig.h5"
   # (a background job starts with SIGINT ignored; give the program the default back)
-  env --default-signal=INT "$averted" run "$work/tenth.yaml" -r 200 -t 2 -q -o "$out" 2>"killed-$sig.err" &
+  env --default-signal=INT "$averted" run "$work/quarter.yaml" -r 200 -t 2 -q -o "$out" 2>"killed-$sig.err" &
   pid=$!
   # wait until at least one run is in the file (or 60 s); one Python process polls,
   # as importing h5py takes a second or more
