@@ -14,6 +14,7 @@
 #include "calibration/abc_smc.hpp"
 #include "calibration/backtest.hpp"
 #include "calibration/observed.hpp"
+#include "core/random.hpp"
 #include "model/england_model.hpp"
 #include "model/parameters.hpp"
 #include "run/distributed.hpp"
@@ -188,6 +189,16 @@ int run_backtest(Cli::State& s) {
                                                  (std::filesystem::path(s.scenario).stem().string() + "-backtest-" +
                                                   std::to_string(s.until))).string()
                                               : s.output;
+  // The forecast's runs share one batch's keys, as a generation's do: refuse too many
+  // before the fit, not after it (replicated_tasks() would throw only then).
+  const std::uint64_t forecast_runs =
+      std::uint64_t{s.forecast_draws ? s.forecast_draws : s.abc.particles} * s.abc.replicates;
+  if (forecast_runs >= StreamKey::kMaxDraws) {
+    throw std::runtime_error(fmt::format("backtest: {} forecast draws x {} replicates = {} model runs; expected fewer "
+                                         "than 65536; use fewer --forecast-draws or --replicates",
+                                         s.forecast_draws ? s.forecast_draws : s.abc.particles, s.abc.replicates,
+                                         forecast_runs));
+  }
   const FitInputs in = load_fit_inputs(s);
   const Posterior all = calibrate(s, in, prefix + ".posterior.csv");
   if (all.rows() == 0 || all.generation.back() + 1 < s.abc.generations) {

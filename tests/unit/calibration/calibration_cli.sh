@@ -97,4 +97,8 @@ grep -q "^# settings: particles=4 proposals=8 generations=1 seed=1 replicates=2$
   grep -q "each scored by the mean of 2 model runs" "$work/bt2.posterior.csv" \
   || fail "a fit with replicates must say so in its posterior: $(head -3 "$work/bt2.posterior.csv")"
 ! cmp -s "$work/bt.backtest.csv" "$work/bt2.backtest.csv" || fail "replicates must change the back-test's runs"
+# Too many forecast runs for one batch's keys: refused before the fit, so no posterior.
+refused "= 80000 model runs; expected fewer than 65536" 1 "$averted" backtest "$scenario" --targets "$targets" \
+  --until 2016 --particles 4 --proposals 8 --generations 1 -q --forecast-draws 40000 --replicates 2 -o "$work/bt3"
+[[ ! -e "$work/bt3.posterior.csv" ]] || fail "a back-test refused for its forecast must not fit first"
 echo "calibration cli tests passed"
