@@ -9,8 +9,7 @@ endif()
 
 # The tests read files back with the HDF5 C++ API.
 add_executable(test_results_file ${CMAKE_CURRENT_LIST_DIR}/test_results_file.cpp)
-target_link_libraries(test_results_file PRIVATE averted_engine HDF5::HDF5 GTest::gtest_main)
-target_compile_options(test_results_file PRIVATE -Wall -Wextra ${_test_optimize})
+target_link_libraries(test_results_file PRIVATE averted_test_common HDF5::HDF5)
 gtest_discover_tests(test_results_file DISCOVERY_TIMEOUT 60)
 
 # End to end with the Python example reader: write an example file, then read it with
