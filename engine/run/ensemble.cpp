@@ -99,9 +99,9 @@ ResultsLayout ensemble_layout(const EnsembleRequest& req) {
   for (const auto& s : req.scenarios) layout.scenarios.push_back(s.text("scenario.name"));
   layout.draws = req.draws;
   layout.replicates = req.replicates;
-  for (const auto& t : first->outputs()) layout.tables.push_back(t.spec);
+  const auto& a = first->outputs();
+  for (const auto& t : a) layout.tables.push_back(t.spec);
   for (std::size_t s = 1; s < req.scenarios.size(); ++s) {
-    const auto& a = first->outputs();
     const auto model = england::make_model(req.scenarios[s]);
     const auto& b = model->outputs();
     for (std::size_t t = 0; t < a.size(); ++t) {
