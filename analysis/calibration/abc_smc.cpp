@@ -100,7 +100,7 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
 
   // The previous generation's particles and weights.
   std::vector<std::vector<double>> theta;
-  std::vector<double> weight;
+  std::vector<double> weight, theta_distance;
   std::uint32_t first = 0;
   if (settings.resume && std::filesystem::exists(settings.checkpoint)) {
     Posterior cp = read_posterior(settings.checkpoint);
@@ -119,7 +119,7 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
     all.generation = cp.generation, all.weight = cp.weight, all.distance = cp.distance, all.values = cp.values;
     all.tolerance = cp.tolerance;
     const Posterior last = cp.last_generation();
-    theta = last.values, weight = last.weight;
+    theta = last.values, weight = last.weight, theta_distance = last.distance;
     first = last.generation.front() + 1;
   }
 
@@ -127,26 +127,48 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
   for (std::uint32_t g = first; g < settings.generations; ++g) {
     if (settings.stop_after > 0 && done_this_session == settings.stop_after) break;
     const RandomStreams streams(StreamKey{settings.seed, 0, 0});
-    // The proposal kernel: twice the weighted covariance of the previous particles.
-    Eigen::MatrixXd chol;
-    Eigen::LLT<Eigen::MatrixXd> llt;
+    // The proposal kernels: the optimal local covariance matrix of Filippi et al. 2013
+    // (SAGMB 12:87). Particle j moves by a normal kernel with covariance
+    //   Sigma_j = sum over the closest particles k of w_k (theta_k - theta_j)(theta_k - theta_j)^T
+    // (weights renormalised over them): near the best region a particle takes small
+    // steps within it, far from it larger steps towards it. "Closest": the half of the
+    // particles (at least P + 1) nearest the targets, an estimate of the region the next
+    // tolerance keeps. Beaumont et al.'s single kernel, twice the covariance of all
+    // particles, spread proposals so widely that the tolerance barely fell
+    // (docs/calibration.md: the proposal kernel).
+    std::vector<Eigen::MatrixXd> chol;  // lower Cholesky factor of each particle's kernel
+    std::vector<double> log_det;        // log sqrt(det Sigma_j) = sum log diag(chol_j)
     std::vector<double> cumulative;
     if (g > 0) {
+      std::vector<std::size_t> by_distance(N);
+      std::iota(by_distance.begin(), by_distance.end(), 0);
+      std::stable_sort(by_distance.begin(), by_distance.end(),
+                       [&](std::size_t a, std::size_t b) { return theta_distance[a] < theta_distance[b]; });
+      by_distance.resize(std::min(N, std::max((N + 1) / 2, P + 1)));
+      double kept = 0;
+      for (const std::size_t k : by_distance) kept += weight[k];
       Eigen::VectorXd mean = Eigen::VectorXd::Zero(P);
-      for (std::size_t j = 0; j < N; ++j) mean += weight[j] * Eigen::Map<const Eigen::VectorXd>(theta[j].data(), P);
+      for (const std::size_t k : by_distance) mean += weight[k] / kept * Eigen::Map<const Eigen::VectorXd>(theta[k].data(), P);
       Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(P, P);
+      for (const std::size_t k : by_distance) {
+        const Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(theta[k].data(), P) - mean;
+        cov += weight[k] / kept * d * d.transpose();
+      }
+      chol.resize(N), log_det.resize(N);
       for (std::size_t j = 0; j < N; ++j) {
-        const Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(theta[j].data(), P) - mean;
-        cov += weight[j] * d * d.transpose();
+        const Eigen::VectorXd shift = mean - Eigen::Map<const Eigen::VectorXd>(theta[j].data(), P);
+        Eigen::MatrixXd sigma = cov + shift * shift.transpose();
+        for (std::size_t k = 0; k < P; ++k) {
+          sigma(k, k) = std::max(sigma(k, k), std::pow(1e-6 * (std::abs(theta[j][k]) + 1e-6), 2));
+        }
+        Eigen::LLT<Eigen::MatrixXd> llt(sigma);
+        if (llt.info() != Eigen::Success) {
+          sigma.diagonal() *= 1.0 + 1e-6;
+          llt.compute(sigma);
+        }
+        chol[j] = llt.matrixL();
+        log_det[j] = chol[j].diagonal().array().log().sum();
       }
-      cov *= 2.0;
-      for (std::size_t k = 0; k < P; ++k) cov(k, k) = std::max(cov(k, k), std::pow(1e-6 * (std::abs(mean(k)) + 1e-6), 2));
-      llt.compute(cov);
-      if (llt.info() != Eigen::Success) {
-        cov.diagonal() *= 1.0 + 1e-6;
-        llt.compute(cov);
-      }
-      chol = llt.matrixL();
       cumulative.resize(N);
       std::partial_sum(weight.begin(), weight.end(), cumulative.begin());
     }
@@ -171,7 +193,7 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
               N - 1, std::lower_bound(cumulative.begin(), cumulative.end(), u[0] * cumulative.back()) - cumulative.begin());
           Eigen::VectorXd z(P);
           for (std::size_t k = 0; k < P; ++k) z(k) = normal_quantile(u[k + 1]);
-          const Eigen::VectorXd step = chol * z;
+          const Eigen::VectorXd step = chol[j] * z;
           inside = true;
           for (std::size_t k = 0; k < P; ++k) {
             x[k] = theta[j][k] + step(k);
@@ -209,11 +231,12 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
       if (g > 0) {
         double prior = 1.0;
         for (std::size_t k = 0; k < P; ++k) prior *= priors[k].density(proposed[i][k]);
-        double q = 0;
+        double q = 0;  // the proposals' density, up to the common (2 pi)^(P/2)
         for (std::size_t j = 0; j < N; ++j) {
           Eigen::VectorXd d(P);
           for (std::size_t k = 0; k < P; ++k) d(k) = proposed[i][k] - theta[j][k];
-          q += weight[j] * std::exp(-0.5 * llt.matrixL().solve(d).squaredNorm());
+          const double z2 = chol[j].triangularView<Eigen::Lower>().solve(d).squaredNorm();
+          q += weight[j] * std::exp(-0.5 * z2 - log_det[j]);
         }
         wi = prior / q;
       }
@@ -225,6 +248,8 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
     for (double& x : w) x /= total;
     theta = std::move(next);
     weight = std::move(w);
+    theta_distance.clear();
+    for (const std::size_t i : order) theta_distance.push_back(dist[i]);
     for (std::size_t j = 0; j < N; ++j) {
       all.generation.push_back(g), all.weight.push_back(weight[j]), all.distance.push_back(dist[order[j]]);
       all.values.push_back(theta[j]);

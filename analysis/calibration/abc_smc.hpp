@@ -4,7 +4,9 @@
 //
 //   generation 0: B proposals from the prior;
 //   generation g > 0: B proposals, each a particle of generation g-1 chosen by weight
-//     and moved by a normal kernel with twice the particles' weighted covariance;
+//     and moved by a normal kernel with its own covariance, the optimal local
+//     covariance matrix of Filippi et al. 2013 (centred on the particle, over the
+//     half of the particles closest to the targets);
 //   each generation's B model runs are ONE batch (Evaluator::evaluate); the N
 //   proposals closest to the targets are kept (the tolerance is the N-th smallest
 //   distance) with importance weights prior / proposal density. With R replicates,

@@ -136,7 +136,7 @@ Posterior calibrate(Cli::State& s, const FitInputs& in, const std::filesystem::p
                             : fmt::format("{} proposals", s.abc.proposals);
   const std::string scored =
       s.abc.replicates == 1 ? "" : fmt::format(", each scored by the mean of {} model runs", s.abc.replicates);
-  header.method = fmt::format("ABC population Monte Carlo (Beaumont et al. 2009) with quantile tolerance: {} per "
+  header.method = fmt::format("ABC population Monte Carlo (Beaumont et al. 2009, with the local kernels of Filippi et al. 2013) with quantile tolerance: {} per "
                               "generation{}, the {} closest kept",
                               per_generation, scored, s.abc.particles);
   header.scenario_file = s.scenario;
@@ -178,6 +178,17 @@ int run_calibrate(Cli::State& s) {
   }
   std::cout << "tolerance (distance of the N-th closest run) by generation:";
   for (const double t : all.tolerance) std::cout << fmt::format(" {:.4g}", t);
+  // Kish's effective sample size of each generation's weights: far below the particles,
+  // the posterior rests on a few draws (docs/calibration.md: how many generations).
+  std::cout << "\neffective sample size (of " << s.abc.particles << " particles) by generation:";
+  for (std::uint32_t g = 0; g < done; ++g) {
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < all.rows(); ++i) {
+      if (all.generation[i] != g) continue;
+      sum += all.weight[i], squares += all.weight[i] * all.weight[i];
+    }
+    std::cout << fmt::format(" {:.1f}", squares > 0 ? sum * sum / squares : 0.0);
+  }
   std::cout << "\n" << parameter_summary(all.last_generation());
   std::cerr << fmt::format("posterior ({} weighted draws) written to {}\n", all.last_generation().rows(), output.string());
   return 0;
