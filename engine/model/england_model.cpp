@@ -109,6 +109,7 @@ Parameters Parameters::from(const Scenario& s) {
   p.kit_used = s.real("naloxone.used_at_overdose");
   p.kit_shelf_life = s.real("naloxone.shelf_life");
   const double cohort_mean = s.real("overdose.cohort_mean_multiplier");
+  const double age_gradient = s.real("overdose.age_gradient");
   const double suicide_share = s.real("mortality.suicide_share_of_external");
   const auto& drd = s.series("mortality.drug_poisoning");
   const auto& liver = s.series("mortality.liver");
@@ -128,7 +129,11 @@ Parameters Parameters::from(const Scenario& s) {
     const double d = drd.at(x) * per, l = liver.at(x) * per, c = copd.at(x) * per,
                  su = external.at(x) * suicide_share * per;
     // Overdoses (fatal and not) of the reference group, so that deaths = rate x fatality.
-    p.overdose[a] = (cohort_mean > 0 && p.fatality > 0) ? d / cohort_mean / p.fatality : 0.0;
+    // The age gradient scales the curve's log-ratio to age 40 ('other' deaths keep the
+    // published curve: they are all causes less these four).
+    const double d40 = drd.at(40.0) * per;
+    const double od = d40 > 0 && d > 0 ? d40 * std::pow(d / d40, age_gradient) : d;
+    p.overdose[a] = (cohort_mean > 0 && p.fatality > 0) ? od / cohort_mean / p.fatality : 0.0;
     const double copd_prev = 1.0 - std::exp(-copd_cumulative);
     copd_cumulative += a >= 15 ? copd_onset.at(x) : 0.0;
     const double years_at_risk = std::max(0.0, x - 20.0);

@@ -214,6 +214,14 @@ void declare_england_parameters(ParamTable& t) {
                    "derived: about half the cohort in OST at a lower rate, plus risk windows; the value "
                    "makes simulated drug-poisoning deaths average the ONS England drug-misuse deaths of "
                    "2005-2016 (ons_eng_drug_misuse_deaths_registered); replaced by the calibration issue's fit"));
+  t.add(real("overdose.age_gradient", 1.0, "exponent", 0.0, 3.0,
+             "How steeply overdose rates change with age: the drug-poisoning curve's ratio to its value at "
+             "age 40 is raised to this power (1: the curve as published; 0: every age at the age-40 rate; "
+             "2: twice as steep on the log scale).",
+             "design choice: 1 keeps Lewer 2022's curve. The curve pools 2001-2018, when the cohort was "
+             "older in the deadlier later years (age-standardised drug-poisoning rate 345 per 100,000 in "
+             "2010-12 against 534 in 2016-18, lewer2022_std_rate_drd_opioid), so part of its rise with age "
+             "may be period; scenarios/england/calibration.yaml fits it (docs/calibration.md)"));
   t.add(multiplier("overdose.period_trend", 1.0,
                    "Overdose rates are multiplied by this once more in each calendar year after "
                    "overdose.period_trend_start (a period effect: heroin purity, other drugs); 1: none.",

@@ -189,6 +189,26 @@ TEST(EnglandParameters, OverdosePeriodTrendRisesThenHolds) {
   EXPECT_EQ(errors[0].yaml_path, "overdose.period_trend_end");
 }
 
+// The age gradient raises the overdose curve's ratio to its age-40 value to a power:
+// 1 leaves the published curve, 0 flattens it to the age-40 rate, 2 squares each ratio.
+TEST(EnglandParameters, OverdoseAgeGradientScalesTheCurvesRatioToAge40) {
+  Scenario s = baseline();
+  auto overdose_with = [&](double gradient) {
+    s.set("overdose.age_gradient", gradient, {});
+    return Parameters::from(s).overdose;
+  };
+  const auto published = overdose_with(1.0), flat = overdose_with(0.0), steep = overdose_with(2.0);
+  const double per_overdose = 1e-5 / s.real("overdose.cohort_mean_multiplier") / s.real("overdose.fatality");
+  const Series& curve = s.series("mortality.drug_poisoning");
+  const double at40 = curve.at(40.0) * per_overdose;
+  for (int a : {20, 25, 33, 40, 47, 55, 63}) {
+    EXPECT_NEAR(published[a], curve.at(a + 0.5) * per_overdose, 1e-12 * at40) << "age " << a;
+    EXPECT_NEAR(flat[a], at40, 1e-12 * at40) << "age " << a;
+    EXPECT_NEAR(steep[a] / at40, std::pow(published[a] / at40, 2.0), 1e-12) << "age " << a;
+  }
+  EXPECT_LT(steep[20], published[20]);  // the curve rises to 40, so squaring lowers the young
+}
+
 namespace {
 
 // Births (run time) of the starting population and of the entrants of one step in
