@@ -132,7 +132,8 @@ Parameters Parameters::from(const Scenario& s) {
     // The age gradient scales the curve's log-ratio to age 40 ('other' deaths keep the
     // published curve: they are all causes less these four).
     const double d40 = drd.at(40.0) * per;
-    const double od = d40 > 0 && d > 0 ? d40 * std::pow(d / d40, age_gradient) : d;
+    // d (d/d40)^(g-1) = d40 (d/d40)^g, written so that g = 1 gives d exactly.
+    const double od = d40 > 0 && d > 0 ? d * std::pow(d / d40, age_gradient - 1.0) : d;
     p.overdose[a] = (cohort_mean > 0 && p.fatality > 0) ? od / cohort_mean / p.fatality : 0.0;
     const double copd_prev = 1.0 - std::exp(-copd_cumulative);
     copd_cumulative += a >= 15 ? copd_onset.at(x) : 0.0;
