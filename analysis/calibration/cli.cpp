@@ -136,8 +136,8 @@ Posterior calibrate(Cli::State& s, const FitInputs& in, const std::filesystem::p
                             : fmt::format("{} proposals", s.abc.proposals);
   const std::string scored =
       s.abc.replicates == 1 ? "" : fmt::format(", each scored by the mean of {} model runs", s.abc.replicates);
-  header.method = fmt::format("ABC population Monte Carlo (Beaumont et al. 2009, with the local kernels of Filippi et al. 2013) with quantile tolerance: {} per "
-                              "generation{}, the {} closest kept",
+  header.method = fmt::format("ABC population Monte Carlo (Beaumont et al. 2009, with the local kernels of Filippi et "
+                              "al. 2013) with quantile tolerance: {} per generation{}, the {} closest kept",
                               per_generation, scored, s.abc.particles);
   header.scenario_file = s.scenario;
   header.scenario_hash = scenario.hash();
