@@ -178,17 +178,9 @@ int run_calibrate(Cli::State& s) {
   }
   std::cout << "tolerance (distance of the N-th closest run) by generation:";
   for (const double t : all.tolerance) std::cout << fmt::format(" {:.4g}", t);
-  // Kish's effective sample size of each generation's weights: far below the particles,
-  // the posterior rests on a few draws (docs/calibration.md: how many generations).
+  // (docs/calibration.md: how many generations)
   std::cout << "\neffective sample size (of " << s.abc.particles << " particles) by generation:";
-  for (std::uint32_t g = 0; g < done; ++g) {
-    double sum = 0, squares = 0;
-    for (std::size_t i = 0; i < all.rows(); ++i) {
-      if (all.generation[i] != g) continue;
-      sum += all.weight[i], squares += all.weight[i] * all.weight[i];
-    }
-    std::cout << fmt::format(" {:.1f}", squares > 0 ? sum * sum / squares : 0.0);
-  }
+  for (std::uint32_t g = 0; g < done; ++g) std::cout << fmt::format(" {:.1f}", all.effective_sample_size(g));
   std::cout << "\n" << parameter_summary(all.last_generation());
   std::cerr << fmt::format("posterior ({} weighted draws) written to {}\n", all.last_generation().rows(), output.string());
   return 0;
@@ -202,13 +194,12 @@ int run_backtest(Cli::State& s) {
                                               : s.output;
   // The forecast's runs share one batch's keys, as a generation's do: refuse too many
   // before the fit, not after it (replicated_tasks() would throw only then).
-  const std::uint64_t forecast_runs =
-      std::uint64_t{s.forecast_draws ? s.forecast_draws : s.abc.particles} * s.abc.replicates;
+  const std::uint32_t forecast_draws = s.forecast_draws ? s.forecast_draws : s.abc.particles;
+  const std::uint64_t forecast_runs = std::uint64_t{forecast_draws} * s.abc.replicates;
   if (forecast_runs >= StreamKey::kMaxDraws) {
     throw std::runtime_error(fmt::format("backtest: {} forecast draws x {} replicates = {} model runs; expected fewer "
                                          "than 65536; use fewer --forecast-draws or --replicates",
-                                         s.forecast_draws ? s.forecast_draws : s.abc.particles, s.abc.replicates,
-                                         forecast_runs));
+                                         forecast_draws, s.abc.replicates, forecast_runs));
   }
   const FitInputs in = load_fit_inputs(s);
   const Posterior all = calibrate(s, in, prefix + ".posterior.csv");
@@ -219,7 +210,7 @@ int run_backtest(Cli::State& s) {
   const Posterior post = all.last_generation();
   const TargetSet& targets = in.all;
   const Evaluator evaluator(in.scenario, post.paths, targets);  // post.paths == in.paths
-  const std::uint32_t k = s.forecast_draws ? s.forecast_draws : static_cast<std::uint32_t>(post.rows());
+  const std::uint32_t k = forecast_draws;  // the last generation has --particles rows
   const auto sets = resample(post, k, s.abc.seed);
   std::vector<std::vector<double>> values(k);
   for (std::uint32_t d = 0; d < k; ++d) {

@@ -61,6 +61,14 @@ std::string file_sha1(const std::filesystem::path& file) {
   return out;
 }
 
+double Posterior::effective_sample_size(std::uint32_t g) const {
+  double sum = 0, squares = 0;
+  for (std::size_t i = 0; i < rows(); ++i) {
+    if (generation[i] == g) sum += weight[i], squares += weight[i] * weight[i];
+  }
+  return squares > 0 ? sum * sum / squares : 0.0;
+}
+
 Posterior Posterior::last_generation() const {
   Posterior out = *this;
   out.generation.clear(), out.weight.clear(), out.distance.clear(), out.values.clear();

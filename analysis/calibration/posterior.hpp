@@ -32,6 +32,9 @@ struct Posterior {
   std::size_t rows() const { return weight.size(); }
   // The rows of the last generation only.
   Posterior last_generation() const;
+  // Kish's effective sample size of generation g's weights, (sum w)^2 / sum w^2: far
+  // below the number of particles, the generation rests on a few draws (0 if g has no rows).
+  double effective_sample_size(std::uint32_t g) const;
 };
 
 // Writes `<file>.partial`, flushes it and renames it to `file`.
