@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "core/random.hpp"
+#include "uncertainty/compare.hpp"
 #include "uncertainty/parameter_draws.hpp"
 
 namespace averted::calibration {
@@ -24,6 +25,9 @@ namespace {
 // Proposal random numbers: decision 2 (parameter draws, never used by a model run),
 // person = proposal index, step = 0x10000 + generation (parameter_uniform uses step 0).
 constexpr std::uint32_t kProposalStep = 0x10000;
+// The stopping rule's runs after generation g use the replicate slot kChanceSlot + g;
+// generation g's proposals use slot g + 1 and a back-test's forecast generations + 1.
+constexpr std::uint32_t kChanceSlot = 0x8000;
 
 double normal_quantile(double u) { return boost::math::quantile(boost::math::normal(0, 1), u); }
 
@@ -79,24 +83,35 @@ std::vector<Prior> priors_of(const Scenario& scenario, const std::vector<std::st
 }
 
 std::string AbcSettings::describe() const {
-  return fmt::format("particles={} proposals={} generations={} seed={}{}", particles, proposals, generations, seed,
-                     replicates > 1 ? fmt::format(" replicates={}", replicates) : "");
+  return fmt::format("particles={} proposals={} generations={} seed={}{}{}", particles, proposals, generations, seed,
+                     replicates > 1 ? fmt::format(" replicates={}", replicates) : "",
+                     chance_runs > 0 ? fmt::format(" chance_runs={}", chance_runs) : "");
+}
+
+bool fit_complete(const Posterior& all, const AbcSettings& settings) {
+  if (all.tolerance.empty()) return false;
+  if (all.tolerance.size() >= settings.generations) return true;
+  return all.chance.size() == all.tolerance.size() && all.tolerance.back() <= all.chance.back();
 }
 
 Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, const AbcSettings& settings,
                   Posterior header, const std::function<void(const AbcProgress&)>& progress) {
   const std::size_t P = priors.size(), N = settings.particles, B = settings.proposals;
+  const std::size_t M = settings.chance_runs;
   if (N < 2 || B < N || settings.replicates == 0 || B * settings.replicates >= StreamKey::kMaxDraws ||
-      settings.generations == 0 || settings.generations >= StreamKey::kMaxReplicates) {
+      M * settings.replicates >= StreamKey::kMaxDraws || settings.generations == 0 ||
+      settings.generations >= kChanceSlot) {
     throw std::invalid_argument(fmt::format("ABC settings {}: expected 2 <= particles <= proposals, 1 <= replicates, "
-                                            "proposals x replicates < 65536 and 1 <= generations < 65535",
-                                            settings.describe()));
+                                            "proposals x replicates and chance runs x replicates < 65536 and "
+                                            "1 <= generations < {}",
+                                            settings.describe(), kChanceSlot));
   }
   header.settings = settings.describe();
   header.paths.clear();
   for (const auto& p : priors) header.paths.push_back(p.path);
   Posterior all = header;
   all.generation.clear(), all.weight.clear(), all.distance.clear(), all.values.clear(), all.tolerance.clear();
+  all.chance.clear();
 
   // The previous generation's particles and weights.
   std::vector<std::vector<double>> theta;
@@ -117,14 +132,14 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
     differs("settings", cp.settings, header.settings);
     differs("parameters", fmt::format("{}", fmt::join(cp.paths, ",")), fmt::format("{}", fmt::join(header.paths, ",")));
     all.generation = cp.generation, all.weight = cp.weight, all.distance = cp.distance, all.values = cp.values;
-    all.tolerance = cp.tolerance;
+    all.tolerance = cp.tolerance, all.chance = cp.chance;
     const Posterior last = cp.last_generation();
     theta = last.values, weight = last.weight, theta_distance = last.distance;
     first = last.generation.front() + 1;
   }
 
   std::uint32_t done_this_session = 0;
-  for (std::uint32_t g = first; g < settings.generations; ++g) {
+  for (std::uint32_t g = first; g < settings.generations && !fit_complete(all, settings); ++g) {
     if (settings.stop_after > 0 && done_this_session == settings.stop_after) break;
     const RandomStreams streams(StreamKey{settings.seed, 0, 0});
     // The proposal kernels: the optimal local covariance matrix of Filippi et al. 2013
@@ -204,19 +219,26 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
       if (!inside) throw std::runtime_error("ABC: no proposal inside the prior's support after 1000 attempts");
       proposed[i] = x;
     }
-    const std::vector<EvalTask> tasks = replicated_tasks(proposed, settings.seed, g + 1, settings.replicates);
+    const std::size_t R = settings.replicates, generation_runs = (B + M) * R;
     std::mutex progress_mutex;
-    const auto results = evaluator.evaluate(tasks, settings.threads, [&](std::size_t k) {
-      if (!progress) return;
-      std::lock_guard lock(progress_mutex);
-      progress({g, settings.generations, k, tasks.size()});
-    });
-    std::vector<double> dist(B);
-    for (std::size_t i = 0; i < B; ++i) {
-      std::vector<std::vector<double>> runs;
-      for (std::size_t r = 0; r < settings.replicates; ++r) runs.push_back(results[i + r * B]);
-      dist[i] = distance(evaluator.targets(), mean_of_replicates(runs));
-    }
+    // Runs `sets` x R under replicate slot `slot`; the distance of each set is that of
+    // the mean of its R runs. `before` runs of the generation are already done.
+    auto distances = [&](const std::vector<std::vector<double>>& sets, std::uint32_t slot, std::size_t before) {
+      const std::vector<EvalTask> tasks = replicated_tasks(sets, settings.seed, slot, settings.replicates);
+      const auto results = evaluator.evaluate(tasks, settings.threads, [&](std::size_t k) {
+        if (!progress) return;
+        std::lock_guard lock(progress_mutex);
+        progress({g, settings.generations, before + k, generation_runs});
+      });
+      std::vector<double> d(sets.size());
+      for (std::size_t i = 0; i < sets.size(); ++i) {
+        std::vector<std::vector<double>> runs;
+        for (std::size_t r = 0; r < R; ++r) runs.push_back(results[i + r * sets.size()]);
+        d[i] = distance(evaluator.targets(), mean_of_replicates(runs));
+      }
+      return d;
+    };
+    const std::vector<double> dist = distances(proposed, g + 1, 0);
     std::vector<std::size_t> order(B);
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dist[a] < dist[b]; });
@@ -255,6 +277,13 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
       all.values.push_back(theta[j]);
     }
     all.tolerance.push_back(tolerance);
+    if (M > 0) {  // the stopping rule (header comment)
+      std::vector<double> mean(P, 0.0);
+      for (std::size_t j = 0; j < N; ++j) {
+        for (std::size_t k = 0; k < P; ++k) mean[k] += weight[j] * theta[j][k];
+      }
+      all.chance.push_back(quantile(distances(std::vector<std::vector<double>>(M, mean), kChanceSlot + g, B * R), 0.95));
+    }
     if (!settings.checkpoint.empty()) write_posterior(settings.checkpoint, all);
     ++done_this_session;
   }

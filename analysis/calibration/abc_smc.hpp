@@ -13,6 +13,14 @@
 //   each proposal is run R times (B x R runs in the batch) and its distance is that of
 //   the mean of its runs, whose chance variance is 1/R of one run's.
 //
+// The stopping rule: after each generation, M more runs (settings.chance_runs, each of R
+// replicates) at the generation's weighted mean measure the distances chance alone gives
+// there; once the tolerance is at or below their 95th percentile, the N kept proposals
+// are all within what chance gives at the estimate, so a further generation would select
+// lucky runs rather than better parameters (its weights collapse onto a few of them:
+// docs/calibration.md, how many generations). The calibration then ends with this
+// generation as the posterior; --generations is the most it may run.
+//
 // Every random number is keyed by (seed, generation, proposal, replicate), so the result is the
 // same for any thread count, and a calibration resumed from its checkpoint (written
 // after each generation) ends exactly where an uninterrupted one does.
@@ -50,12 +58,20 @@ struct AbcSettings {
   std::uint32_t generations = 5;
   std::uint32_t seed = 1;
   std::uint32_t replicates = 1;  // model runs per proposal; its distance is that of their mean
+  std::uint32_t chance_runs = 40;  // M runs per generation for the stopping rule (0: no rule)
   int threads = 0;
   std::filesystem::path checkpoint;  // every generation so far, rewritten after each (empty: none)
   bool resume = false;               // continue from the checkpoint
   std::uint32_t stop_after = 0;      // tests: stop after this many generations in this session (0: never)
-  std::string describe() const;      // "particles=... proposals=... generations=... seed=..." (" replicates=..." if > 1)
+  // "particles=... proposals=... generations=... seed=..." (" replicates=..." if > 1,
+  // " chance_runs=..." if > 0)
+  std::string describe() const;
 };
+
+// True when the calibration `all` (every generation so far) has ended: it ran
+// settings.generations, or its last generation met the stopping rule (tolerance at or
+// below the chance measured at its weighted mean).
+bool fit_complete(const Posterior& all, const AbcSettings& settings);
 
 struct AbcProgress {
   std::uint32_t generation = 0, generations = 0;

@@ -99,6 +99,30 @@ std::string parameter_summary(const Posterior& last) {
   return out;
 }
 
+// Tolerance, chance and effective sample size by generation, and why the fit ended
+// (docs/calibration.md: how many generations).
+std::string fit_summary(const Posterior& all, const AbcSettings& abc) {
+  const std::size_t done = all.tolerance.size();
+  std::string out = "tolerance (distance of the N-th closest run) by generation:";
+  for (const double t : all.tolerance) out += fmt::format(" {:.4g}", t);
+  if (!all.chance.empty()) {
+    out += fmt::format("\nchance (95th percentile of {} runs at the weighted mean) by generation:", abc.chance_runs);
+    for (const double c : all.chance) out += fmt::format(" {:.4g}", c);
+  }
+  out += fmt::format("\neffective sample size (of {} particles) by generation:", abc.particles);
+  for (std::uint32_t g = 0; g < done; ++g) out += fmt::format(" {:.1f}", all.effective_sample_size(g));
+  if (done < abc.generations) {
+    out += fmt::format("\nstopped after generation {} of at most {}: its tolerance is within the range chance gives "
+                       "at its estimate\n", done, abc.generations);
+  } else if (!all.chance.empty() && all.tolerance.back() > all.chance.back()) {
+    out += fmt::format("\nthe last tolerance is above the range chance gives at the estimate: more generations "
+                       "would narrow the fit further\n");
+  } else {
+    out += "\n";
+  }
+  return out;
+}
+
 // What `calibrate` and `backtest` read from the command line's files; every MPI rank
 // reads them.
 struct FitInputs {
@@ -158,8 +182,7 @@ Posterior calibrate(Cli::State& s, const FitInputs& in, const std::filesystem::p
   std::function<void(const AbcProgress&)> progress;
   if (!s.quiet) progress = std::ref(printer);
   Posterior result = abc_smc(evaluator, priors, abc, header, progress);
-  const std::uint32_t done = result.rows() ? result.generation.back() + 1 : 0;
-  if (done < abc.generations) return result;  // stopped early (tests): the checkpoint stays for --resume
+  if (!fit_complete(result, abc)) return result;  // --stop-after (tests): the checkpoint stays for --resume
   write_posterior(output, result.last_generation());
   std::filesystem::remove(abc.checkpoint);
   return result;
@@ -170,18 +193,13 @@ int run_calibrate(Cli::State& s) {
       s.output.empty() ? std::filesystem::path("results") / (std::filesystem::path(s.scenario).stem().string() + ".posterior.csv")
                        : std::filesystem::path(s.output);
   const Posterior all = calibrate(s, load_fit_inputs(s), output);
-  const std::uint32_t done = all.rows() ? all.generation.back() + 1 : 0;
-  if (done < s.abc.generations) {
+  const std::size_t done = all.tolerance.size();
+  if (!fit_complete(all, s.abc)) {
     std::cerr << fmt::format("stopped after generation {}; continue with --resume (checkpoint {}.checkpoint)\n", done,
                              output.string());
     return 0;
   }
-  std::cout << "tolerance (distance of the N-th closest run) by generation:";
-  for (const double t : all.tolerance) std::cout << fmt::format(" {:.4g}", t);
-  // (docs/calibration.md: how many generations)
-  std::cout << "\neffective sample size (of " << s.abc.particles << " particles) by generation:";
-  for (std::uint32_t g = 0; g < done; ++g) std::cout << fmt::format(" {:.1f}", all.effective_sample_size(g));
-  std::cout << "\n" << parameter_summary(all.last_generation());
+  std::cout << fit_summary(all, s.abc) << parameter_summary(all.last_generation());
   std::cerr << fmt::format("posterior ({} weighted draws) written to {}\n", all.last_generation().rows(), output.string());
   return 0;
 }
@@ -203,7 +221,7 @@ int run_backtest(Cli::State& s) {
   }
   const FitInputs in = load_fit_inputs(s);
   const Posterior all = calibrate(s, in, prefix + ".posterior.csv");
-  if (all.rows() == 0 || all.generation.back() + 1 < s.abc.generations) {
+  if (!fit_complete(all, s.abc)) {
     std::cerr << "stopped before the fit was complete; continue with --resume\n";
     return 0;
   }
@@ -223,7 +241,7 @@ int run_backtest(Cli::State& s) {
   }
   const auto draws = evaluator.evaluate(tasks, s.abc.threads);
   const auto results = backtest(targets, s.until, draws);
-  std::cout << parameter_summary(post) << "\n" << backtest_table(results, s.until);
+  std::cout << fit_summary(all, s.abc) << parameter_summary(post) << "\n" << backtest_table(results, s.until);
   const std::filesystem::path csv = prefix + ".backtest.csv";
   {
     std::ofstream out(csv.string() + ".partial");
@@ -264,7 +282,13 @@ void add_fit_options(CLI::App* cmd, Cli::State& s) {
   cmd->add_option("--particles", s.abc.particles, "Weighted draws kept per generation (the posterior's size)")
       ->check(CLI::Range(2u, 65535u));
   cmd->add_option("--proposals", s.abc.proposals, "Model runs per generation (at least --particles)")->check(CLI::Range(2u, 65535u));
-  cmd->add_option("--generations", s.abc.generations, "Generations of ABC population Monte Carlo")->check(CLI::Range(1u, 1000u));
+  cmd->add_option("--generations", s.abc.generations,
+                  "Most generations of ABC population Monte Carlo (fewer when the stopping rule ends the fit)")
+      ->check(CLI::Range(1u, 1000u));
+  cmd->add_option("--chance-runs", s.abc.chance_runs,
+                  "Runs at each generation's weighted mean measuring the distance chance gives there; the fit ends "
+                  "once the tolerance is within its 95th percentile (0: always run --generations)")
+      ->check(CLI::Range(0u, 10000u));
   cmd->add_option("--seed", s.abc.seed, "Seed of the proposals and of the model runs");
   cmd->add_option("--replicates", s.abc.replicates,
                   "Model runs per proposal (and per forecast draw); a proposal is scored by their mean")

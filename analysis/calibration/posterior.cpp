@@ -92,6 +92,11 @@ void write_posterior(const std::filesystem::path& file, const Posterior& p) {
   std::string tol;
   for (const double t : p.tolerance) tol += fmt::format("{}{:.17g}", tol.empty() ? "" : " ", t);
   body += fmt::format("# tolerance: {}\n", tol);
+  if (!p.chance.empty()) {
+    std::string chance;
+    for (const double c : p.chance) chance += fmt::format("{}{:.17g}", chance.empty() ? "" : " ", c);
+    body += fmt::format("# chance: {}\n", chance);
+  }
   body += "generation,weight,distance";
   for (const auto& path : p.paths) body += "," + path;
   body += "\n";
@@ -147,6 +152,15 @@ Posterior read_posterior(const std::filesystem::path& file) {
     std::istringstream t(header["tolerance"]);
     double x;
     while (t >> x) p.tolerance.push_back(x);
+  }
+  if (header.count("chance")) {
+    std::istringstream c(header["chance"]);
+    double x;
+    while (c >> x) p.chance.push_back(x);
+    if (p.chance.size() != p.tolerance.size()) {
+      throw fail(static_cast<int>(i), fmt::format("has {} chance values for {} tolerances", p.chance.size(), p.tolerance.size()),
+                 "one per generation");
+    }
   }
   if (i >= lines.size()) throw fail(static_cast<int>(i), "ends after its header", "a column header and rows");
   const auto columns = split(lines[i]);

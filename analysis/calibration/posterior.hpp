@@ -29,6 +29,11 @@ struct Posterior {
   std::vector<double> weight, distance;
   std::vector<std::vector<double>> values;
   std::vector<double> tolerance;  // per generation
+  // Per generation, when the calibration measured it (else empty): the 95th percentile
+  // of the distances of runs at the generation's weighted mean, the range chance alone
+  // gives there (abc_smc.hpp, the stopping rule). Written as '# chance: ...' only when
+  // present, so posteriors from before the rule still load.
+  std::vector<double> chance;
   std::size_t rows() const { return weight.size(); }
   // The rows of the last generation only.
   Posterior last_generation() const;

@@ -206,9 +206,11 @@ TEST(Posterior, RoundTripsAndRefusesCorruptOrMismatchedFiles) {
   p.generation = {0, 0}, p.weight = {0.25, 0.75}, p.distance = {1.5, 2.5};
   p.values = {{0.9, 0.2}, {1.1, 0.3}};
   p.tolerance = {2.5};
+  p.chance = {3.25};
   const fs::path file = temp_file("p.csv", "");
   write_posterior(file, p);
   const Posterior q = read_posterior(file);
+  EXPECT_EQ(q.chance, p.chance);
   EXPECT_EQ(q.paths, p.paths);
   EXPECT_EQ(q.values, p.values);
   EXPECT_EQ(q.weight, p.weight);
@@ -236,6 +238,12 @@ TEST(Posterior, RoundTripsAndRefusesCorruptOrMismatchedFiles) {
   refused(replace(text, "1.1000000000000001", "1.2"), "(truncated or edited)");
   refused(replace(text, "# averted-posterior 1", "# something else"), "does not start with the format line");
   refused(replace(text, "0,0.25,", "0,0.25,x,"), "has a row of 6 values; expected 5 values");
+  refused(replace(text, "# chance: 3.25", "# chance: 3.25 4"), "has 2 chance values for 1 tolerances");
+  // A posterior from before the stopping rule has no chance line, and loads.
+  Posterior old = p;
+  old.chance.clear();
+  write_posterior(file, old);
+  EXPECT_TRUE(read_posterior(file).chance.empty());
 
   Posterior other = q;
   other.paths[1] = "pathway.no_such_rate";
@@ -353,6 +361,7 @@ TEST(Calibration, RecoversKnownParametersFromModelGeneratedData) {
   const Posterior all = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
   const Posterior post = all.last_generation();
   ASSERT_EQ(post.rows(), 30u);
+  std::cout << all.tolerance.size() << " generations (at most " << abc.generations << ")\n";
   // The tolerance falls generation by generation.
   for (std::size_t g = 1; g < all.tolerance.size(); ++g) EXPECT_LT(all.tolerance[g], all.tolerance[g - 1]);
   for (std::size_t k = 0; k < paths.size(); ++k) {
@@ -388,7 +397,9 @@ TEST(Calibration, WithADistanceBlindToTheParametersThePosteriorIsThePrior) {
   const Evaluator evaluator(s, paths, recovery_targets({600, 620, 640, 660}, {9000, 9500, 10000, 10500}));
   AbcSettings abc;
   abc.particles = 300, abc.proposals = 600, abc.generations = 4, abc.seed = 5;
+  abc.chance_runs = 0;  // the stopping rule would end this fit after generation 0 (next test)
   const Posterior all = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  ASSERT_EQ(all.tolerance.size(), 4u);
   const Posterior post = all.last_generation();
   const double ess = all.effective_sample_size(abc.generations - 1);
   EXPECT_GT(ess, 100.0);  // the weights have not collapsed onto a few particles
@@ -410,6 +421,38 @@ TEST(Calibration, WithADistanceBlindToTheParametersThePosteriorIsThePrior) {
   }
 }
 
+// The stopping rule: a fit ends once its tolerance is within the 95th percentile of the
+// distances chance gives at its weighted mean, and runs on while it is above it.
+TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChance) {
+  AbcSettings abc;
+  abc.generations = 4;
+  Posterior p;
+  EXPECT_FALSE(fit_complete(p, abc));  // nothing run yet
+  p.tolerance = {500, 200}, p.chance = {300, 250};
+  EXPECT_TRUE(fit_complete(p, abc));  // 200 <= 250
+  p.chance = {300, 150};
+  EXPECT_FALSE(fit_complete(p, abc));  // 200 > 150: another generation narrows the fit
+  p.chance.clear();
+  EXPECT_FALSE(fit_complete(p, abc));  // no rule (--chance-runs 0): every generation
+  p.tolerance = {500, 200, 150, 120};
+  EXPECT_TRUE(fit_complete(p, abc));  // --generations is the most
+
+  // A distance blind to the parameters (two unit costs) is all chance: the N closest of
+  // the first generation are already within chance's range, so the fit ends there.
+  Scenario s = recovery_scenario();
+  s.set("run.population_scale", 0.002, {});
+  s.set("run.end_year", std::int64_t{1999}, {});
+  const std::vector<std::string> paths = {"costs.ost_per_person_year", "costs.naloxone_kit"};
+  for (const auto& path : paths) s.set_distribution(path, make(path, Distribution::Kind::Gamma, 100, 20), {});
+  const Evaluator blind(s, paths, recovery_targets({600, 620, 640, 660}, {9000, 9500, 10000, 10500}));
+  abc.particles = 20, abc.proposals = 40, abc.chance_runs = 20, abc.seed = 5;
+  const Posterior all = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
+  ASSERT_EQ(all.tolerance.size(), 1u);
+  ASSERT_EQ(all.chance.size(), 1u);
+  EXPECT_LE(all.tolerance[0], all.chance[0]);
+  EXPECT_TRUE(fit_complete(all, abc));
+}
+
 TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterruptedOneDoes) {
   // A quarter of the recovery test's population: identity holds at any size, and the
   // test runs under ThreadSanitizer.
@@ -424,6 +467,7 @@ TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterrup
   AbcSettings abc;
   abc.particles = 6, abc.proposals = 12, abc.generations = 3, abc.seed = 3, abc.threads = 2;
   const Posterior whole = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
+  ASSERT_GE(whole.tolerance.size(), 2u);  // more than the generation before the interruption below
   abc.checkpoint = temp_file("resume.checkpoint", "");
   fs::remove(abc.checkpoint);
   abc.stop_after = 1;
@@ -436,6 +480,7 @@ TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterrup
   EXPECT_EQ(resumed.values, whole.values);
   EXPECT_EQ(resumed.weight, whole.weight);
   EXPECT_EQ(resumed.tolerance, whole.tolerance);
+  EXPECT_EQ(resumed.chance, whole.chance);
 }
 
 TEST(Calibration, AFailedModelRunFailsTheBatchNamingItsKeyAndValues) {

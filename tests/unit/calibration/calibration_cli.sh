@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 scenario="$src/tests/unit/calibration/small_calibration.yaml"
 lever="$src/tests/unit/calibration/small_lever.yaml"
 targets="$src/scenarios/england/targets.yaml"
-fit=(--targets "$targets" --until 2019 --particles 4 --proposals 8 --generations 2 -q -t 2)
+fit=(--targets "$targets" --until 2019 --particles 4 --proposals 8 --generations 2 --chance-runs 4 -q -t 2)
 
 "$averted" calibrate "$scenario" "${fit[@]}" -o "$work/full.csv" > "$work/full.txt"
 "$averted" calibrate "$scenario" "${fit[@]}" -o "$work/res.csv" --stop-after 1 2> "$work/stop.err"
@@ -86,14 +86,14 @@ sed 's/    unit: "deaths"/    units: "deaths"/' "$targets" > "$work/bad_targets.
 refused "bad_targets.yaml:7: targets[0].units: unknown key 'units'; did you mean 'unit'?" 3 \
   "$averted" calibrate "$scenario" --targets "$work/bad_targets.yaml" -q
 
-"$averted" backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1 -q -t 2 \
+"$averted" backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1 --chance-runs 4 -q -t 2 \
   -o "$work/bt" > "$work/bt.txt"
 grep -q "last value" "$work/bt.txt" && [[ -s "$work/bt.backtest.csv" && -s "$work/bt.posterior.csv" ]] \
   || fail "backtest must print its table and write its files: $(cat "$work/bt.txt")"
 grep -q "^drug_deaths_england,2017," "$work/bt.backtest.csv" || fail "the back-test must score 2017 onwards"
-"$averted" backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1 -q -t 2 \
+"$averted" backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1 --chance-runs 4 -q -t 2 \
   --replicates 2 -o "$work/bt2" > "$work/bt2.txt"
-grep -q "^# settings: particles=4 proposals=8 generations=1 seed=1 replicates=2$" "$work/bt2.posterior.csv" &&
+grep -q "^# settings: particles=4 proposals=8 generations=1 seed=1 replicates=2 chance_runs=4$" "$work/bt2.posterior.csv" &&
   grep -q "each scored by the mean of 2 model runs" "$work/bt2.posterior.csv" \
   || fail "a fit with replicates must say so in its posterior: $(head -3 "$work/bt2.posterior.csv")"
 ! cmp -s "$work/bt.backtest.csv" "$work/bt2.backtest.csv" || fail "replicates must change the back-test's runs"
