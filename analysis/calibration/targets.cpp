@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "calibration/posterior.hpp"
+#include "scenario/parameter.hpp"  // edit_distance
 #include "scenario/scenario.hpp"
 
 namespace averted::calibration {
@@ -29,21 +30,6 @@ std::string shown(const YAML::Node& n) {
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a map";
   return "";
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t prev = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1])});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string did_you_mean(const std::string& got, const std::vector<std::string>& known) {
