@@ -266,14 +266,20 @@ Parameters Parameters::from(const Scenario& s) {
   p.discount_rate = s.real("costs.discount_rate");
   p.discount_base_year = static_cast<int>(s.integer("costs.discount_base_year"));
   for (std::size_t k = 0; k < p.hcv_treatment.keys.size(); ++k) p.change_times.push_back(p.hcv_treatment.keys[k] - origin);
-  // The overdose period trend: constant within a calendar year, so hazards change at
-  // each new year from the start to the end of the trend (only when there is one).
+  // The overdose period effects, constant within a calendar year: the trend, and the
+  // heroin shortage's multiplier in its years. Hazards change at each new year in which
+  // the product changes.
   const double trend = s.real("overdose.period_trend"), trend_start = s.real("overdose.period_trend_start"),
                trend_end = s.real("overdose.period_trend_end");
+  const double shortage = s.real("overdose.supply_shortage"), shortage_start = s.real("overdose.supply_shortage_start"),
+               shortage_end = s.real("overdose.supply_shortage_end");
   for (int y = p.clock.start_year; y < p.clock.end_year; ++y) {
     const double years_after = std::max(0.0, std::floor(std::min<double>(y, trend_end) - trend_start));
-    p.overdose_period.push_back(std::pow(trend, years_after));
-    if (trend != 1.0 && years_after > 0 && y <= trend_end) p.change_times.push_back(y - origin);
+    const bool in_shortage = y >= shortage_start && y <= shortage_end;
+    p.overdose_period.push_back(std::pow(trend, years_after) * (in_shortage ? shortage : 1.0));
+    if (y > p.clock.start_year && p.overdose_period.back() != p.overdose_period[p.overdose_period.size() - 2]) {
+      p.change_times.push_back(y - origin);
+    }
   }
   std::sort(p.change_times.begin(), p.change_times.end());
   return p;

@@ -236,6 +236,24 @@ void declare_england_parameters(ParamTable& t) {
              "year's level. Set it later to carry a fitted trend on into the forecast.",
              "ons_eng_drug_misuse_deaths_registered: the last year observed (2023); holding the level "
              "beyond the data is an assumption (a fitted trend is not compounded where nothing was seen)"));
+  t.add(multiplier("overdose.supply_shortage", 0.75,
+                   "Overdose rates in the calendar years overdose.supply_shortage_start to "
+                   "overdose.supply_shortage_end are multiplied by this: a heroin shortage, when street heroin "
+                   "was scarce and weak; 1: none.",
+                   "ONS (2012) Deaths related to drug poisoning in England and Wales, 2011: deaths involving "
+                   "heroin or morphine fell 25% in 2011 (to 596), which ONS relates to the shortage of heroin "
+                   "that began in 2010 and continued in some areas in 2011/12; scenarios/england/calibration.yaml "
+                   "fits it (docs/calibration.md)"));
+  t.add(real("overdose.supply_shortage_start", 2011.0, "calendar year", 1950.0, 2200.0,
+             "First calendar year of the heroin shortage (overdose.supply_shortage).",
+             "Ahmad and Richardson (2016) Impact of the reduction in heroin supply between 2010 and 2011, Home "
+             "Office Research Report 91: the average purity of street heroin seizures fell sharply in November "
+             "2010"));
+  t.add(real("overdose.supply_shortage_end", 2012.0, "calendar year", 1950.0, 2200.0,
+             "Last calendar year of the heroin shortage.",
+             "Ahmad and Richardson (2016), Home Office Research Report 91: by June 2012 street purity had not "
+             "returned to its earlier levels; ONS (2014) relates the rise of heroin deaths in 2013 to purity "
+             "rising again"));
   t.add(multiplier("overdose.rr_in_ost", 0.64,
                    "Overdose rate in OST (after induction) relative to out of treatment (outside the "
                    "risk windows).",
@@ -624,18 +642,23 @@ std::vector<ScenarioError> check_consistency(const Scenario& s) {
     e.suggestion = "the run ends on 1 January of run.end_year, so it must be later than run.start_year";
     errors.push_back(e);
   }
-  if (s.real("overdose.period_trend_end") < s.real("overdose.period_trend_start")) {
-    const Origin& where = s.setting("overdose.period_trend_end").origin;
+  // A period that ends before it starts.
+  auto ordered = [&](const std::string& first, const std::string& last, const std::string& suggestion) {
+    if (s.real(last) >= s.real(first)) return;
+    const Origin& where = s.setting(last).origin;
     ScenarioError e;
     e.file = where.file;
     e.line = where.line;
-    e.yaml_path = "overdose.period_trend_end";
-    e.value = fmt::format("{}", s.real("overdose.period_trend_end"));
-    e.expected = fmt::format("a year at or after overdose.period_trend_start ({}, set at {})",
-                             s.real("overdose.period_trend_start"), s.setting("overdose.period_trend_start").origin.describe());
-    e.suggestion = "the trend rises from the year after period_trend_start to period_trend_end, then holds";
+    e.yaml_path = last;
+    e.value = fmt::format("{}", s.real(last));
+    e.expected = fmt::format("a year at or after {} ({}, set at {})", first, s.real(first), s.setting(first).origin.describe());
+    e.suggestion = suggestion;
     errors.push_back(e);
-  }
+  };
+  ordered("overdose.period_trend_start", "overdose.period_trend_end",
+          "the trend rises from the year after period_trend_start to period_trend_end, then holds");
+  ordered("overdose.supply_shortage_start", "overdose.supply_shortage_end",
+          "the shortage covers the calendar years from supply_shortage_start to supply_shortage_end");
   for (auto& e : check_local_area(s)) errors.push_back(std::move(e));
   return errors;
 }

@@ -2,6 +2,7 @@
 // England-model issue adds one per lever and risk window).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -169,24 +170,53 @@ TEST(EnglandParameters, EndYearBeforeStartYearNamesBothSettings) {
 }
 
 // The overdose period trend compounds once a year from the year after its start to its
-// end, then holds: a fitted trend is not carried on beyond the data unless asked.
-TEST(EnglandParameters, OverdosePeriodTrendRisesThenHolds) {
+// end, then holds: a fitted trend is not carried on beyond the data unless asked. The
+// heroin shortage multiplies the rates of its calendar years on top of the trend, and
+// the model's hazards change at each year where the product changes.
+TEST(EnglandParameters, OverdosePeriodTrendRisesThenHoldsAndTheShortageMultipliesItsYears) {
   Scenario s = baseline();
   s.set("overdose.period_trend", 1.1, {});
   s.set("overdose.period_trend_start", 2012.0, {});
   s.set("overdose.period_trend_end", 2015.0, {});
-  const Parameters p = Parameters::from(s);
+  s.set("overdose.supply_shortage", 0.6, {});
+  s.set("overdose.supply_shortage_start", 2011.0, {});
+  s.set("overdose.supply_shortage_end", 2012.0, {});
+  Parameters p = Parameters::from(s);
   auto level = [&](int year) { return p.overdose_period.at(static_cast<std::size_t>(year - p.clock.start_year)); };
+  auto changes_at = [&](int year) {
+    return std::count(p.change_times.begin(), p.change_times.end(), double(year - p.clock.start_year)) > 0;
+  };
   EXPECT_DOUBLE_EQ(level(2000), 1.0);
-  EXPECT_DOUBLE_EQ(level(2012), 1.0);
+  EXPECT_DOUBLE_EQ(level(2010), 1.0);
+  EXPECT_DOUBLE_EQ(level(2011), 0.6);
+  EXPECT_DOUBLE_EQ(level(2012), 0.6);
   EXPECT_DOUBLE_EQ(level(2013), 1.1);
   EXPECT_DOUBLE_EQ(level(2015), 1.1 * 1.1 * 1.1);
   EXPECT_DOUBLE_EQ(level(2016), level(2015));
   EXPECT_DOUBLE_EQ(level(2030), level(2015));
+  for (int y : {2011, 2013, 2014, 2015}) EXPECT_TRUE(changes_at(y)) << y;
+  for (int y : {2010, 2012}) EXPECT_FALSE(changes_at(y)) << y;  // (other settings add years of their own)
+  // A shortage inside the trend's years multiplies the trend's level.
+  s.set("overdose.supply_shortage_start", 2013.0, {});
+  s.set("overdose.supply_shortage_end", 2014.0, {});
+  p = Parameters::from(s);
+  EXPECT_DOUBLE_EQ(level(2012), 1.0);
+  EXPECT_DOUBLE_EQ(level(2013), 1.1 * 0.6);
+  EXPECT_DOUBLE_EQ(level(2014), 1.1 * 1.1 * 0.6);
+  EXPECT_DOUBLE_EQ(level(2015), 1.1 * 1.1 * 1.1);
+  // Neither with no trend and no shortage: every year at 1, no change.
+  s.set("overdose.period_trend", 1.0, {});
+  s.set("overdose.supply_shortage", 1.0, {});
+  p = Parameters::from(s);
+  for (int y = p.clock.start_year; y < p.clock.end_year; ++y) EXPECT_EQ(level(y), 1.0) << y;
+
   s.set("overdose.period_trend_end", 2010.0, {"c.yaml", 4});
+  s.set("overdose.supply_shortage_end", 2012.0, {"d.yaml", 9});
   const auto errors = check_consistency(s);
-  ASSERT_EQ(errors.size(), 1u);
+  ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].yaml_path, "overdose.period_trend_end");
+  EXPECT_EQ(errors[1].yaml_path, "overdose.supply_shortage_end");
+  EXPECT_EQ(errors[1].line, 9);
 }
 
 // The age gradient raises the overdose curve's ratio to its age-40 value to a power:
