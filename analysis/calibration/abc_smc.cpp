@@ -25,9 +25,6 @@ namespace {
 // Proposal random numbers: decision 2 (parameter draws, never used by a model run),
 // person = proposal index, step = 0x10000 + generation (parameter_uniform uses step 0).
 constexpr std::uint32_t kProposalStep = 0x10000;
-// The stopping rule's runs after generation g use the replicate slot kChanceSlot + g;
-// generation g's proposals use slot g + 1 and a back-test's forecast generations + 1.
-constexpr std::uint32_t kChanceSlot = 0x8000;
 
 double normal_quantile(double u) { return boost::math::quantile(boost::math::normal(0, 1), u); }
 
@@ -100,11 +97,11 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
   const std::size_t M = settings.chance_runs;
   if (N < 2 || B < N || settings.replicates == 0 || B * settings.replicates >= StreamKey::kMaxDraws ||
       M * settings.replicates >= StreamKey::kMaxDraws || settings.generations == 0 ||
-      settings.generations >= kChanceSlot) {
+      settings.generations >= kForecastSlot) {
     throw std::invalid_argument(fmt::format("ABC settings {}: expected 2 <= particles <= proposals, 1 <= replicates, "
                                             "proposals x replicates and chance runs x replicates < 65536 and "
                                             "1 <= generations < {}",
-                                            settings.describe(), kChanceSlot));
+                                            settings.describe(), kForecastSlot));
   }
   header.settings = settings.describe();
   header.paths.clear();

@@ -38,6 +38,13 @@
 
 namespace averted::calibration {
 
+// Replicate slots of the random-number keys (seed, draw, slot): generation g's
+// proposals use slot g + 1, a back-test's forecast kForecastSlot, and the stopping
+// rule's runs after generation g kChanceSlot + g; so generations stay below
+// kForecastSlot, and no two uses share a key whatever --generations is.
+inline constexpr std::uint32_t kForecastSlot = 0x7FFF;
+inline constexpr std::uint32_t kChanceSlot = 0x8000;
+
 struct Prior {
   std::string path;
   Distribution distribution;

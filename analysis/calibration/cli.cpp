@@ -234,8 +234,8 @@ int run_backtest(Cli::State& s) {
   for (std::uint32_t d = 0; d < k; ++d) {
     for (const auto& [path, value] : sets[d]) values[d].push_back(value);
   }
-  // Each draw is run as often as each proposal was, under a replicate key no generation used.
-  const auto tasks = replicated_tasks(values, s.abc.seed, s.abc.generations + 1, s.abc.replicates);
+  // Each draw is run as often as each proposal was, under a replicate key no fit run used.
+  const auto tasks = replicated_tasks(values, s.abc.seed, kForecastSlot, s.abc.replicates);
   if (!s.quiet) {
     std::cerr << fmt::format("forecasting from {} posterior draws x {} replicate(s)\n", k, s.abc.replicates);
   }
