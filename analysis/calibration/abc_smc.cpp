@@ -86,9 +86,13 @@ std::string AbcSettings::describe() const {
 }
 
 bool fit_complete(const Posterior& all, const AbcSettings& settings) {
-  if (all.tolerance.empty()) return false;
-  if (all.tolerance.size() >= settings.generations) return true;
-  return all.chance.size() == all.tolerance.size() && all.tolerance.back() <= all.chance.back();
+  const std::size_t n = all.tolerance.size();
+  if (n == 0) return false;
+  if (n >= settings.generations) return true;
+  if (all.chance.size() != n) return false;  // no stopping rule
+  const bool within_chance = all.tolerance.back() <= all.chance.back();
+  const bool stalled = n >= 2 && all.tolerance.back() > (1 - kMinImprovement) * all.tolerance[n - 2];
+  return within_chance || stalled;
 }
 
 Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, const AbcSettings& settings,

@@ -18,8 +18,11 @@
 // there; once the tolerance is at or below their 95th percentile, the N kept proposals
 // are all within what chance gives at the estimate, so a further generation would select
 // lucky runs rather than better parameters (its weights collapse onto a few of them:
-// docs/calibration.md, how many generations). The calibration then ends with this
-// generation as the posterior; --generations is the most it may run.
+// docs/calibration.md, how many generations). The fit also ends when its tolerance has
+// stalled, less than kMinImprovement below the previous generation's: the one point
+// where chance is measured can sit below the range a posterior's spread of good
+// parameters reaches. The calibration then ends with this generation as the posterior;
+// --generations is the most it may run.
 //
 // Every random number is keyed by (seed, generation, proposal, replicate), so the result is the
 // same for any thread count, and a calibration resumed from its checkpoint (written
@@ -44,6 +47,8 @@ namespace averted::calibration {
 // kForecastSlot, and no two uses share a key whatever --generations is.
 inline constexpr std::uint32_t kForecastSlot = 0x7FFF;
 inline constexpr std::uint32_t kChanceSlot = 0x8000;
+// The stopping rule's "stalled": the tolerance fell by less than this share.
+inline constexpr double kMinImprovement = 0.05;
 
 struct Prior {
   std::string path;
@@ -77,7 +82,8 @@ struct AbcSettings {
 
 // True when the calibration `all` (every generation so far) has ended: it ran
 // settings.generations, or its last generation met the stopping rule (tolerance at or
-// below the chance measured at its weighted mean).
+// below the chance measured at its weighted mean, or less than kMinImprovement below
+// the previous generation's).
 bool fit_complete(const Posterior& all, const AbcSettings& settings);
 
 struct AbcProgress {

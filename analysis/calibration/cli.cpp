@@ -112,8 +112,10 @@ std::string fit_summary(const Posterior& all, const AbcSettings& abc) {
   out += fmt::format("\neffective sample size (of {} particles) by generation:", abc.particles);
   for (std::uint32_t g = 0; g < done; ++g) out += fmt::format(" {:.1f}", all.effective_sample_size(g));
   if (done < abc.generations) {
-    out += fmt::format("\nstopped after generation {} of at most {}: its tolerance is within the range chance gives "
-                       "at its estimate\n", done, abc.generations);
+    const bool within = all.tolerance.back() <= all.chance.back();
+    out += fmt::format("\nstopped after generation {} of at most {}: its tolerance {}\n", done, abc.generations,
+                       within ? "is within the range chance gives at its estimate"
+                              : fmt::format("fell by less than {:.0f}% (the fit has stalled)", 100 * kMinImprovement));
   } else if (!all.chance.empty() && all.tolerance.back() > all.chance.back()) {
     out += fmt::format("\nthe last tolerance is above the range chance gives at the estimate: more generations "
                        "would narrow the fit further\n");

@@ -422,8 +422,8 @@ TEST(Calibration, WithADistanceBlindToTheParametersThePosteriorIsThePrior) {
 }
 
 // The stopping rule: a fit ends once its tolerance is within the 95th percentile of the
-// distances chance gives at its weighted mean, and runs on while it is above it.
-TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChance) {
+// distances chance gives at its weighted mean, or has stalled, and runs on otherwise.
+TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChanceOrHasStalled) {
   AbcSettings abc;
   abc.generations = 4;
   Posterior p;
@@ -432,6 +432,11 @@ TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChance) {
   EXPECT_TRUE(fit_complete(p, abc));  // 200 <= 250
   p.chance = {300, 150};
   EXPECT_FALSE(fit_complete(p, abc));  // 200 > 150: another generation narrows the fit
+  p.tolerance = {500, 480};
+  EXPECT_TRUE(fit_complete(p, abc));  // stalled: 480 is less than 5% below 500
+  p.tolerance = {500, 474};
+  EXPECT_FALSE(fit_complete(p, abc));  // 5.2% below
+  p.tolerance = {500, 200};
   p.chance.clear();
   EXPECT_FALSE(fit_complete(p, abc));  // no rule (--chance-runs 0): every generation
   p.tolerance = {500, 200, 150, 120};
