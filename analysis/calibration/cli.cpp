@@ -289,7 +289,7 @@ void add_fit_options(CLI::App* cmd, Cli::State& s) {
       ->check(CLI::Range(1u, 1000u));
   cmd->add_option("--chance-runs", s.abc.chance_runs,
                   "Runs at each generation's weighted mean measuring the distance chance gives there; the fit ends "
-                  "once the tolerance is within its 95th percentile (0: always run --generations)")
+                  "once the tolerance is within its 95th percentile or has stalled (0: always run --generations)")
       ->check(CLI::Range(0u, 10000u));
   cmd->add_option("--seed", s.abc.seed, "Seed of the proposals and of the model runs");
   cmd->add_option("--replicates", s.abc.replicates,

@@ -11,7 +11,7 @@ mpi=("$mpiexec" --allow-run-as-root)
 scenario="$src/tests/unit/calibration/small_calibration.yaml"
 targets="$src/scenarios/england/targets.yaml"
 # 2 generations of 8 model runs at 1% of England (the fixture of calibration_cli.sh).
-fit=(calibrate "$scenario" --targets "$targets" --until 2019 --particles 4 --proposals 8 --generations 2 -t 1)
+fit=(calibrate "$scenario" --targets "$targets" --until 2019 --particles 4 --proposals 8 --generations 2 --chance-runs 4 -t 1)
 
 # 1. The posterior file (it records no date, host or command line, so the whole file is
 # compared) and the printed summary are identical for 1, 2 and 3 processes; progress
@@ -24,14 +24,14 @@ for n in np2 np3; do
   cmp "$work/single.txt" "$work/$n.txt" || fail "the printed summary under mpirun ($n) differs"
   [[ ! -e "$work/$n.csv.checkpoint" ]] || fail "the checkpoint must go once the posterior is written ($n)"
 done
-grep -q "^generation 2/2: 8/8 model runs" "$work/np2.err" || fail "no progress under mpirun: $(cat "$work/np2.err")"
+grep -q "^generation 2/2: 12/12 model runs" "$work/np2.err" || fail "no progress under mpirun: $(cat "$work/np2.err")"
 [[ $(grep -c "^calibrating " "$work/np2.err") == 1 ]] || fail "only rank 0 should print: $(cat "$work/np2.err")"
 echo "calibrate: posterior and summary identical for 1, 2 and 3 processes ($(grep -c '^[0-9]' "$work/single.csv") rows)"
 
 # 2. backtest: the fit and the forecast from the posterior (a second kind of model run,
 # over every target), each with 2 replicates, under 2 ranks print the same scores and
 # write the same files.
-bt=(backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1
+bt=(backtest "$scenario" --targets "$targets" --until 2016 --particles 4 --proposals 8 --generations 1 --chance-runs 4
     --forecast-draws 6 --replicates 2 -q -t 1)
 "$averted" "${bt[@]}" -o "$work/bt1" > "$work/bt1.txt"
 "${mpi[@]}" -np 2 "$averted" "${bt[@]}" -o "$work/bt2" > "$work/bt2.txt"
