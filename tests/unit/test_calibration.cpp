@@ -471,6 +471,7 @@ TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterrup
 
   AbcSettings abc;
   abc.particles = 6, abc.proposals = 12, abc.generations = 3, abc.seed = 3, abc.threads = 2;
+  abc.chance_runs = 4;  // the rule's runs in parallel too, at a third of the proposals' cost
   const Posterior whole = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
   ASSERT_GE(whole.tolerance.size(), 2u);  // more than the generation before the interruption below
   abc.checkpoint = temp_file("resume.checkpoint", "");
@@ -527,6 +528,7 @@ TEST(Calibration, ReplicatesAreDistinctRunsAndAProposalIsScoredByTheirMean) {
   // mean of its two runs, which differ from each other.
   AbcSettings abc;
   abc.particles = 4, abc.proposals = 4, abc.generations = 2, abc.seed = 3, abc.threads = 2, abc.replicates = 2;
+  abc.chance_runs = 0;  // no stopping rule: both generations are compared after the resume
   const Posterior whole = abc_smc(evaluator, priors_of(s, paths), abc, Posterior{});
   for (std::uint32_t i = 0; i < 4; ++i) {
     ASSERT_EQ(whole.generation[i], 0u);
