@@ -45,6 +45,20 @@ bool parse_double(const std::string& s, double& x) {
   return end == s.c_str() + s.size() && std::isfinite(x);
 }
 
+// A header line's list of numbers (tolerance, chance): space-separated, exact.
+std::string number_list(const std::vector<double>& xs) {
+  std::string out;
+  for (const double x : xs) out += fmt::format("{}{:.17g}", out.empty() ? "" : " ", x);
+  return out;
+}
+std::vector<double> parse_number_list(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<double> out;
+  double x;
+  while (in >> x) out.push_back(x);
+  return out;
+}
+
 }  // namespace
 
 std::string file_sha1(const std::filesystem::path& file) {
@@ -89,14 +103,8 @@ void write_posterior(const std::filesystem::path& file, const Posterior& p) {
   body += fmt::format("# targets: {}\n# targets_hash: {}\n", p.targets_file, p.targets_hash);
   body += fmt::format("# until_year: {}\n# population_scale: {:.17g}\n# settings: {}\n", p.until_year,
                       p.population_scale, p.settings);
-  std::string tol;
-  for (const double t : p.tolerance) tol += fmt::format("{}{:.17g}", tol.empty() ? "" : " ", t);
-  body += fmt::format("# tolerance: {}\n", tol);
-  if (!p.chance.empty()) {
-    std::string chance;
-    for (const double c : p.chance) chance += fmt::format("{}{:.17g}", chance.empty() ? "" : " ", c);
-    body += fmt::format("# chance: {}\n", chance);
-  }
+  body += fmt::format("# tolerance: {}\n", number_list(p.tolerance));
+  if (!p.chance.empty()) body += fmt::format("# chance: {}\n", number_list(p.chance));
   body += "generation,weight,distance";
   for (const auto& path : p.paths) body += "," + path;
   body += "\n";
@@ -148,15 +156,9 @@ Posterior read_posterior(const std::filesystem::path& file) {
   p.targets_file = header["targets"], p.targets_hash = header["targets_hash"], p.settings = header["settings"];
   p.until_year = std::atoi(header["until_year"].c_str());
   p.population_scale = std::atof(header["population_scale"].c_str());
-  {
-    std::istringstream t(header["tolerance"]);
-    double x;
-    while (t >> x) p.tolerance.push_back(x);
-  }
+  p.tolerance = parse_number_list(header["tolerance"]);
   if (header.count("chance")) {
-    std::istringstream c(header["chance"]);
-    double x;
-    while (c >> x) p.chance.push_back(x);
+    p.chance = parse_number_list(header["chance"]);
     if (p.chance.size() != p.tolerance.size()) {
       throw fail(static_cast<int>(i), fmt::format("has {} chance values for {} tolerances", p.chance.size(), p.tolerance.size()),
                  "one per generation");
