@@ -456,6 +456,14 @@ TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChanceOrHasStalled
   ASSERT_EQ(all.chance.size(), 1u);
   EXPECT_LE(all.tolerance[0], all.chance[0]);
   EXPECT_TRUE(fit_complete(all, abc));
+  // The chance runs have random numbers of their own: the same generation without the
+  // rule keeps the same particles, weights and distances.
+  abc.chance_runs = 0, abc.generations = 1;
+  const Posterior without = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
+  EXPECT_EQ(without.values, all.values);
+  EXPECT_EQ(without.weight, all.weight);
+  EXPECT_EQ(without.distance, all.distance);
+  EXPECT_TRUE(without.chance.empty());
 }
 
 TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterruptedOneDoes) {
