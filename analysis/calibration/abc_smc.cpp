@@ -244,6 +244,12 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dist[a] < dist[b]; });
     order.resize(N);
+    if (!std::isfinite(dist[order.back()])) {
+      throw std::runtime_error(fmt::format(
+          "ABC: generation {}: fewer than {} of the {} proposals gave every fitted target a value (the others left "
+          "a share's denominator at 0, such as nobody in treatment); narrow the priors or raise --proposals",
+          g + 1, N, B));
+    }
     std::sort(order.begin(), order.end());  // keep the proposals in their own order
     std::vector<std::vector<double>> next;
     std::vector<double> w;

@@ -563,10 +563,7 @@ double distance(const TargetSet& targets, const std::vector<double>& counterpart
   for (const auto& t : targets.targets) {
     for (std::size_t k = 0; k < t.years.size(); ++k, ++i) {
       if (t.weight == 0) continue;
-      if (!std::isfinite(counterparts[i])) {
-        throw std::runtime_error(fmt::format("target '{}' year {}: the model has no value for it (is the year inside "
-                                             "the run, and the share's denominator above 0?)", t.id, t.years[k]));
-      }
+      if (!std::isfinite(counterparts[i])) return std::numeric_limits<double>::infinity();
       const double obs = t.variance(k);
       total += t.weight * t.deviance(k, counterparts[i]) * obs / (obs + counterparts[n + i]);
     }

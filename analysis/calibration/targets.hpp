@@ -92,7 +92,9 @@ std::vector<double> mean_of_replicates(const std::vector<std::vector<double>>& r
 // scaled by var_obs / (var_obs + var_chance): the observation's variance under its
 // likelihood against that plus the run's own chance variance, so that chance in a
 // reduced-scale run is not mistaken for misfit (the distance calibration minimises).
-// A NaN counterpart (year outside the run) is an error.
+// A fitted observation without a counterpart (a share whose denominator the run left
+// at 0, such as nobody in treatment: years outside the run are refused before any run)
+// makes the distance infinite: those parameters cannot reproduce the observation.
 double distance(const TargetSet& targets, const std::vector<double>& counterparts);
 
 std::string to_string(Likelihood);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <iostream>
 #include <filesystem>
 #include <fstream>
@@ -159,6 +160,20 @@ TEST(Targets, CountsAndSharesFollowTheMappingExactly) {
   EXPECT_NEAR(distance(t, c), expected, 1e-9 * expected);
   EXPECT_NE(t.targets[0].mapping().find("registration delay: 50% of a year's events are counted in the next year"),
             std::string::npos);
+}
+
+// A run with no drug deaths in 1995 leaves the share under 30 without a value: those
+// parameters cannot reproduce it, so the distance is infinite (never kept), unless the
+// share is not fitted (weight 0).
+TEST(Targets, AShareWithoutDenominatorMakesTheDistanceInfinite) {
+  TargetSet t = load_targets(temp_file("ok.yaml", kValidTargets));
+  RunOutputs run;
+  run.tables.push_back(std::vector<std::int64_t>{10, 30, 7, 7, 0, 0, 7, 7, 40, 0, 7, 7});
+  const auto c = counterparts(t, {toy_table()}, run, 0.1);
+  ASSERT_TRUE(std::isnan(c[2]));
+  EXPECT_EQ(distance(t, c), std::numeric_limits<double>::infinity());
+  t.targets[1].weight = 0;
+  EXPECT_TRUE(std::isfinite(distance(t, c)));
 }
 
 TEST(Targets, DeviancesAreZeroAtTheObservationAndFollowTheirFormulas) {
