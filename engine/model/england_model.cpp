@@ -54,6 +54,20 @@ int age_band(int age) {
   return (age - 20) / 5 + 1;
 }
 
+}  // namespace
+
+double age_at_starting_use(double median, double sd, double u) {
+  constexpr double kYoungest = 12.0;
+  if (!(sd > 0)) return std::max(kYoungest, median);
+  const boost::math::normal z;
+  // Work in the upper tail, 1 - p, so a median far below 12 stays accurate.
+  const double above = boost::math::cdf(boost::math::complement(z, (kYoungest - median) / sd));
+  if (!(above > 1e-300)) return kYoungest;  // the whole normal lies below 12
+  return std::max(kYoungest, median + sd * boost::math::quantile(boost::math::complement(z, (1 - u) * above)));
+}
+
+namespace {
+
 std::vector<std::string> names(auto const& arr) {
   return std::vector<std::string>(arr.begin(), arr.end());
 }
@@ -492,13 +506,12 @@ void EnglandModel::initialise(StepContext& ctx) {
       std::llround(p_.initial_size * p_.population_fraction * p_.area.max_cohort_weight));
   initial_candidates_ = n;
   ctx.pop.reserve(n * 3);
-  const boost::math::normal z;
   const double median_age = p_.initiation_age.at(p_.clock.start_year);
   for (PersonId c = 0; c < n; ++c) {
     const Uniforms4 u = ctx.random.uniforms(kInitialPerson, c, 0);
     // Age = age at starting use + years used so far (uniform over 0-11 years, the
     // span of earlier initiates assumed still using).
-    const double start_age = std::max(12.0, median_age + p_.initiation_age_sd * boost::math::quantile(z, u[0]));
+    const double start_age = age_at_starting_use(median_age, p_.initiation_age_sd, u[0]);
     const double age = start_age + 11.0 * u[1];
     const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, c, 0);
     if (!keep_candidate(-age, h[2])) continue;
@@ -519,14 +532,13 @@ void EnglandModel::begin_step(StepContext& ctx) {
                       p_.area.max_cohort_weight * dt;
   const auto n = poisson_inverse(ctx.random.uniforms(kEntrantCount, 0, ctx.step)[0], mean);
   if (n == 0) return;
-  const boost::math::normal z;
   const double median_age = p_.initiation_age.at(year);
   // Candidate numbers never repeat within a step (nor the starting population's at step 0).
   const PersonId first = std::max(ctx.pop.size(), initial_candidates_);
   for (PersonId c = first; c < first + n; ++c) {
     const Uniforms4 u = ctx.random.uniforms(kEntrantPerson, c, ctx.step);
     const double t = t0 + u[0] * dt;  // entry time within the step
-    const double age = std::max(12.0, median_age + p_.initiation_age_sd * boost::math::quantile(z, u[1]));
+    const double age = age_at_starting_use(median_age, p_.initiation_age_sd, u[1]);
     const Uniforms4 h = ctx.random.uniforms(kEntrantHealth, c, ctx.step);
     if (!keep_candidate(t - age, h[2])) continue;
     const PersonId i = ctx.pop.append(1, kNotInContact, static_cast<float>(t0));

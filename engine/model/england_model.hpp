@@ -146,6 +146,12 @@ struct Parameters {
   static Parameters from(const Scenario& scenario);
 };
 
+// Age at starting heroin use for the uniform u in (0, 1): a normal distribution with
+// this median and sd, truncated at 12 (nobody starts younger). Truncated rather than
+// held at 12, so a wide spread does not pile people up at 12; one uniform per person,
+// increasing in u, so scenarios keep their common random numbers.
+double age_at_starting_use(double median, double sd, double u);
+
 inline constexpr float kNoTime = -1e9f;  // "never happened" for the times below
 
 // The model's per-person attributes, kept together in one 24-byte column because

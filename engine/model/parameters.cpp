@@ -162,7 +162,8 @@ void declare_england_parameters(ParamTable& t) {
              "design choice: 0 keeps the evidence-based series; scenarios/england/calibration.yaml "
              "fits it (docs/calibration.md)"));
   t.add(real("population.initiation_age_sd", 6.0, "years", 0.0, 30.0,
-             "Spread (standard deviation) of the age at starting use around the median.",
+             "Spread (standard deviation) of the age at starting use around the median; the "
+             "normal is truncated at 12 (nobody starts younger).",
              "assumption: interquartile range of current injectors' age is about 8-10 years "
              "(uam_median_age_current_injectors lower/upper)"));
   t.add(probability("population.share_male", 0.75, "Share of people who use heroin who are men.",
