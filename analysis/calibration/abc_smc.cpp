@@ -88,11 +88,18 @@ std::string AbcSettings::describe() const {
 bool fit_complete(const Posterior& all, const AbcSettings& settings) {
   const std::size_t n = all.tolerance.size();
   if (n == 0) return false;
-  if (n >= settings.generations) return true;
-  if (all.chance.size() != n) return false;  // no stopping rule
-  const bool within_chance = all.tolerance.back() <= all.chance.back();
-  const bool stalled = n >= 2 && all.tolerance.back() > (1 - kMinImprovement) * all.tolerance[n - 2];
-  return within_chance || stalled;
+  if (n >= settings.generations || all.collapsed > 0) return true;
+  return within_chance(all) || stalled(all);
+}
+
+bool within_chance(const Posterior& all) {
+  const std::size_t n = all.tolerance.size();
+  return n > 0 && all.chance.size() == n && all.tolerance.back() <= all.chance.back();
+}
+
+bool stalled(const Posterior& all) {
+  const std::size_t n = all.tolerance.size();
+  return n >= 2 && all.chance.size() == n && all.tolerance.back() > (1 - kMinImprovement) * all.tolerance[n - 2];
 }
 
 Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, const AbcSettings& settings,
@@ -275,6 +282,13 @@ Posterior abc_smc(const Evaluator& evaluator, const std::vector<Prior>& priors, 
     const double total = std::accumulate(w.begin(), w.end(), 0.0);
     if (!(total > 0) || !std::isfinite(total)) throw std::runtime_error("ABC: the importance weights are degenerate");
     for (double& x : w) x /= total;
+    double squares = 0;
+    for (const double x : w) squares += x * x;
+    if (g > 0 && 1 / squares < settings.min_effective_share * static_cast<double>(N)) {  // collapsed: not kept
+      all.collapsed = 1 / squares;
+      if (!settings.checkpoint.empty()) write_posterior(settings.checkpoint, all);
+      break;
+    }
     theta = std::move(next);
     weight = std::move(w);
     theta_distance.clear();

@@ -112,10 +112,14 @@ std::string fit_summary(const Posterior& all, const AbcSettings& abc) {
   out += fmt::format("\neffective sample size (of {} particles) by generation:", abc.particles);
   for (std::uint32_t g = 0; g < done; ++g) out += fmt::format(" {:.1f}", all.effective_sample_size(g));
   if (done < abc.generations) {
-    const bool within = all.tolerance.back() <= all.chance.back();
-    out += fmt::format("\nstopped after generation {} of at most {}: its tolerance {}\n", done, abc.generations,
-                       within ? "is within the range chance gives at its estimate"
-                              : fmt::format("fell by less than {:.0f}% (the fit has stalled)", 100 * kMinImprovement));
+    const std::string why =
+        all.collapsed > 0
+            ? fmt::format("generation {}'s weights collapsed (effective sample size {:.1f}, below {:.0f}% of the "
+                          "particles), so it was not kept",
+                          done + 1, all.collapsed, 100 * kMinEffectiveShare)
+        : within_chance(all) ? "its tolerance is within the range chance gives at its estimate"
+                             : fmt::format("its tolerance fell by less than {:.0f}% (the fit has stalled)", 100 * kMinImprovement);
+    out += fmt::format("\nstopped after generation {} of at most {}: {}\n", done, abc.generations, why);
   } else if (!all.chance.empty() && all.tolerance.back() > all.chance.back()) {
     out += fmt::format("\nthe last tolerance is above the range chance gives at the estimate: more generations "
                        "would narrow the fit further\n");

@@ -105,6 +105,7 @@ void write_posterior(const std::filesystem::path& file, const Posterior& p) {
                       p.population_scale, p.settings);
   body += fmt::format("# tolerance: {}\n", number_list(p.tolerance));
   if (!p.chance.empty()) body += fmt::format("# chance: {}\n", number_list(p.chance));
+  if (p.collapsed > 0) body += fmt::format("# collapsed: {}\n", number_list({p.collapsed}));
   body += "generation,weight,distance";
   for (const auto& path : p.paths) body += "," + path;
   body += "\n";
@@ -163,6 +164,13 @@ Posterior read_posterior(const std::filesystem::path& file) {
       throw fail(static_cast<int>(i), fmt::format("has {} chance values for {} tolerances", p.chance.size(), p.tolerance.size()),
                  "one per generation");
     }
+  }
+  if (header.count("collapsed")) {
+    const std::vector<double> ess = parse_number_list(header["collapsed"]);
+    if (ess.size() != 1 || !(ess[0] >= 1)) {
+      throw fail(static_cast<int>(i), fmt::format("has '# collapsed: {}'", header["collapsed"]), "one effective sample size >= 1");
+    }
+    p.collapsed = ess[0];
   }
   if (i >= lines.size()) throw fail(static_cast<int>(i), "ends after its header", "a column header and rows");
   const auto columns = split(lines[i]);

@@ -34,6 +34,9 @@ struct Posterior {
   // gives there (abc_smc.hpp, the stopping rule). Written as '# chance: ...' only when
   // present, so posteriors from before the rule still load.
   std::vector<double> chance;
+  // When the generation after the last collapsed and was not kept (abc_smc.hpp): its
+  // effective sample size (at least 1); else 0. Written as '# collapsed: ...' only then.
+  double collapsed = 0;
   std::size_t rows() const { return weight.size(); }
   // The rows of the last generation only.
   Posterior last_generation() const;

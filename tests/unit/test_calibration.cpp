@@ -259,6 +259,15 @@ TEST(Posterior, RoundTripsAndRefusesCorruptOrMismatchedFiles) {
   old.chance.clear();
   write_posterior(file, old);
   EXPECT_TRUE(read_posterior(file).chance.empty());
+  // The collapse of the generation after the last is recorded, and only then.
+  EXPECT_EQ(read_posterior(file).collapsed, 0.0);
+  Posterior collapsed = p;
+  collapsed.collapsed = 3.25;
+  write_posterior(file, collapsed);
+  EXPECT_EQ(read_posterior(file).collapsed, 3.25);
+  std::ifstream cin(file);
+  const std::string ctext((std::istreambuf_iterator<char>(cin)), std::istreambuf_iterator<char>());
+  refused(replace(ctext, "# collapsed: 3.25", "# collapsed: 0.5"), "has '# collapsed: 0.5'");
 
   Posterior other = q;
   other.paths[1] = "pathway.no_such_rate";
@@ -479,6 +488,40 @@ TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChanceOrHasStalled
   EXPECT_EQ(without.weight, all.weight);
   EXPECT_EQ(without.distance, all.distance);
   EXPECT_TRUE(without.chance.empty());
+}
+
+// A generation whose weights collapse is not kept, and the fit ends with the one before
+// it. Forced here by asking for an effective sample size of every particle: generation
+// 0's weights are equal, so it stays; generation 1's are not, so it goes.
+TEST(Calibration, AGenerationWhoseWeightsCollapseIsNotKept) {
+  Scenario s = recovery_scenario();
+  s.set("run.population_scale", 0.002, {});
+  s.set("run.end_year", std::int64_t{1999}, {});
+  const std::vector<std::string> paths = {"costs.ost_per_person_year", "costs.naloxone_kit"};
+  for (const auto& path : paths) s.set_distribution(path, make(path, Distribution::Kind::Gamma, 100, 20), {});
+  const Evaluator blind(s, paths, recovery_targets({600, 620, 640, 660}, {9000, 9500, 10000, 10500}));
+  AbcSettings abc;
+  abc.particles = 20, abc.proposals = 40, abc.generations = 3, abc.chance_runs = 0, abc.seed = 5, abc.threads = 2;
+  abc.checkpoint = temp_file("collapse.csv", "");
+  const Posterior kept = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
+  ASSERT_EQ(kept.tolerance.size(), 3u);  // by default no generation of this fit collapses
+  EXPECT_EQ(kept.collapsed, 0.0);
+  abc.min_effective_share = 1.0;
+  const Posterior all = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
+  ASSERT_EQ(all.tolerance.size(), 1u);
+  EXPECT_GE(all.collapsed, 1.0);
+  EXPECT_LT(all.collapsed, 20.0);
+  EXPECT_TRUE(fit_complete(all, abc));
+  // A fit resumed from its checkpoint ends at once, with the same posterior.
+  abc.resume = true;
+  const Posterior resumed = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
+  EXPECT_EQ(resumed.values, all.values);
+  EXPECT_EQ(resumed.collapsed, all.collapsed);
+  // The posterior is generation 0, as a one-generation fit gives it.
+  abc.resume = false, abc.checkpoint.clear(), abc.generations = 1;
+  const Posterior first = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
+  EXPECT_EQ(all.values, first.values);
+  EXPECT_EQ(all.weight, first.weight);
 }
 
 TEST(Calibration, ResultsDoNotDependOnThreadsAndAResumedFitEndsWhereAnUninterruptedOneDoes) {
