@@ -193,9 +193,11 @@ TEST(LocalArea, InconsistentFiguresAreRefusedWithBothSettingsNamed) {
 // against England at 10%. Deaths per user agree: the difference of the two means (per
 // unit of population) is within 4 standard errors, from replicate variances. The
 // relative spread of a 5-year death count grows by the square root of the size ratio,
-// sqrt(10) = 3.16: the ratio of coefficients of variation must lie within 3.16 / 1.96
-// to 3.16 x 1.96 (3 standard errors, 0.225, of the log ratio of two sample SDs from
-// 100 and 12 replicates). Equal widths (ratio 1) fail.
+// sqrt(10) = 3.16: the ratio of coefficients of variation must lie within 3 standard
+// errors of the log ratio of two sample SDs (sqrt(1 / 2(n1 - 1) + 1 / 2(n2 - 1)): 0.164
+// for 24 and 100 replicates, so 3.16 / 1.63 to 3.16 x 1.63). Equal widths (ratio 1)
+// fail. (With 12 England replicates, 3 standard errors were a factor of 1.96, and a
+// model change once drew an England sample whose SD was a third of Poisson's.)
 TEST(LocalArea, OnePercentAreaScalesAgainstEnglandAndIntervalsWiden) {
   Scenario national = baseline();
   national.set("run.population_scale", 0.1, {});
@@ -203,7 +205,7 @@ TEST(LocalArea, OnePercentAreaScalesAgainstEnglandAndIntervalsWiden) {
   local.set("local_area.name", std::string("One percent"), {});
   local.set("local_area.opiate_crack_users", 3139.71, {});  // 1% of 313,971
   std::vector<double> nat, loc;
-  for (std::uint32_t r = 0; r < 12; ++r) nat.push_back(drug_deaths(run(national, 101, r), 2026, 2030));
+  for (std::uint32_t r = 0; r < 24; ++r) nat.push_back(drug_deaths(run(national, 101, r), 2026, 2030));
   for (std::uint32_t r = 0; r < 100; ++r) loc.push_back(drug_deaths(run(local, 202, r), 2026, 2030));
   const Sample n = sample(nat), l = sample(loc);
   ASSERT_GT(l.mean, 50);  // enough deaths for the normal approximations above
@@ -215,8 +217,9 @@ TEST(LocalArea, OnePercentAreaScalesAgainstEnglandAndIntervalsWiden) {
   RecordProperty("england_scale_deaths_from_10pct", std::to_string(per_n));
   RecordProperty("england_scale_deaths_from_1pct_area", std::to_string(per_l));
   RecordProperty("cv_ratio", std::to_string(ratio));
-  EXPECT_GT(ratio, std::sqrt(10.0) / 1.96) << "relative spread: area " << l.sd / l.mean << ", England " << n.sd / n.mean;
-  EXPECT_LT(ratio, std::sqrt(10.0) * 1.96) << "relative spread: area " << l.sd / l.mean << ", England " << n.sd / n.mean;
+  const double factor = std::exp(3 * std::sqrt(1.0 / (2 * (n.n - 1)) + 1.0 / (2 * (l.n - 1))));
+  EXPECT_GT(ratio, std::sqrt(10.0) / factor) << "relative spread: area " << l.sd / l.mean << ", England " << n.sd / n.mean;
+  EXPECT_LT(ratio, std::sqrt(10.0) * factor) << "relative spread: area " << l.sd / l.mean << ", England " << n.sd / n.mean;
 }
 
 // An age profile re-weights birth cohorts: on 1 January of the profile's year, the
