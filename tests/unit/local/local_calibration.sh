@@ -5,7 +5,7 @@
 # level and its trend after 2012, the same ABC settings and the model at about the same
 # size (Blackpool 0.65%, England 1%), so the difference is what the data say. The 95%
 # interval of log(overdose level) must be at least 1.5 times as wide for Blackpool as
-# for England (measured: 0.74 against 0.25). Args: BINARY SOURCE WORK.
+# for England (measured 2026-12-06: 1.47 against 0.34). Args: BINARY SOURCE WORK.
 set -euo pipefail
 averted="$1" src="$2" work="$3"
 rm -rf "$work" && mkdir -p "$work"
