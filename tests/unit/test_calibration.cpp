@@ -366,6 +366,17 @@ TargetSet recovery_targets(const std::vector<double>& overdoses, const std::vect
   return set;
 }
 
+// A calibration of two unit costs, which no counterpart depends on, so its distance is
+// all chance (small and short, for the stopping-rule tests).
+const std::vector<std::string> kBlindPaths = {"costs.ost_per_person_year", "costs.naloxone_kit"};
+Scenario blind_scenario() {
+  Scenario s = recovery_scenario();
+  s.set("run.population_scale", 0.002, {});
+  s.set("run.end_year", std::int64_t{1999}, {});
+  for (const auto& path : kBlindPaths) s.set_distribution(path, make(path, Distribution::Kind::Gamma, 100, 20), {});
+  return s;
+}
+
 }  // namespace
 
 TEST(Calibration, RecoversKnownParametersFromModelGeneratedData) {
@@ -468,11 +479,8 @@ TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChanceOrHasStalled
 
   // A distance blind to the parameters (two unit costs) is all chance: the N closest of
   // the first generation are already within chance's range, so the fit ends there.
-  Scenario s = recovery_scenario();
-  s.set("run.population_scale", 0.002, {});
-  s.set("run.end_year", std::int64_t{1999}, {});
-  const std::vector<std::string> paths = {"costs.ost_per_person_year", "costs.naloxone_kit"};
-  for (const auto& path : paths) s.set_distribution(path, make(path, Distribution::Kind::Gamma, 100, 20), {});
+  const std::vector<std::string>& paths = kBlindPaths;
+  const Scenario s = blind_scenario();
   const Evaluator blind(s, paths, recovery_targets({600, 620, 640, 660}, {9000, 9500, 10000, 10500}));
   abc.particles = 20, abc.proposals = 40, abc.chance_runs = 20, abc.seed = 5;
   const Posterior all = abc_smc(blind, priors_of(s, paths), abc, Posterior{});
@@ -494,11 +502,8 @@ TEST(Calibration, TheFitEndsOnceItsToleranceIsWithinTheRangeOfChanceOrHasStalled
 // it. Forced here by asking for an effective sample size of every particle: generation
 // 0's weights are equal, so it stays; generation 1's are not, so it goes.
 TEST(Calibration, AGenerationWhoseWeightsCollapseIsNotKept) {
-  Scenario s = recovery_scenario();
-  s.set("run.population_scale", 0.002, {});
-  s.set("run.end_year", std::int64_t{1999}, {});
-  const std::vector<std::string> paths = {"costs.ost_per_person_year", "costs.naloxone_kit"};
-  for (const auto& path : paths) s.set_distribution(path, make(path, Distribution::Kind::Gamma, 100, 20), {});
+  const std::vector<std::string>& paths = kBlindPaths;
+  const Scenario s = blind_scenario();
   const Evaluator blind(s, paths, recovery_targets({600, 620, 640, 660}, {9000, 9500, 10000, 10500}));
   AbcSettings abc;
   abc.particles = 20, abc.proposals = 40, abc.generations = 2, abc.chance_runs = 0, abc.seed = 5, abc.threads = 2;
